@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of the harness, sourced by /init and by the scenarios.
+#
+# A scenario is a shell file with functions stage1, stage2, ... Each stage
+# reports with tap_ok/tap_fail/tap_check/tap_run_kselftest; the results of
+# one stage are printed as one KTAP document between LUOTEST BEGIN/END
+# lines on /dev/ttyS1. luotest_kexec ends the stage and kexecs into the
+# next one.
+
+LUOTEST_OUT=/dev/ttyS1
+LUOTEST_RES=/tmp/luotest.results
+LUOTEST_N=0
+
+cmdline_arg() {	# $1 = name; prints the value of name= on the command line
+	tr ' ' '\n' < /proc/cmdline | sed -n "s/^$1=//p" | tail -n1
+}
+
+# Mark a moment in the kernel log (ttyS0), with the kernel's timestamp.
+luotest_mark() { echo "LUOTEST: $*" > /dev/kmsg; }
+
+tap_result() {	# $1 = ok|not ok, $2 = name, rest = diagnostics
+	st=$1 name=$2
+	shift 2
+	LUOTEST_N=$((LUOTEST_N + 1))
+	for d in "$@"; do echo "# $d"; done >> $LUOTEST_RES
+	echo "$st $LUOTEST_N $name" >> $LUOTEST_RES
+}
+tap_ok() { tap_result ok "$@"; }
+tap_fail() { tap_result "not ok" "$@"; }
+
+# tap_check NAME CMD...: ok when CMD succeeds; its output goes to the log.
+tap_check() {
+	name=$1
+	shift
+	if out=$("$@" 2>&1); then
+		tap_ok "$name"
+	else
+		tap_fail "$name" "command failed: $*" "$(echo "$out" | tail -n5)"
+	fi
+}
+
+# tap_expect NAME WANT CMD...: ok when CMD prints exactly WANT.
+tap_expect() {
+	name=$1 want=$2
+	shift 2
+	got=$("$@" 2>&1)
+	if [ "$got" = "$want" ]; then
+		tap_ok "$name"
+	else
+		tap_fail "$name" "$*: want '$want', got '$got'"
+	fi
+}
+
+# tap_run_kselftest NAME BINARY [ARGS]: runs a kselftest binary and nests
+# its TAP output as a subtest; its own exit status decides the result.
+tap_run_kselftest() {
+	name=$1
+	shift
+	LUOTEST_N=$((LUOTEST_N + 1))
+	"$@" > /tmp/ksft.out 2>&1
+	rc=$?
+	sed 's/^/    /' /tmp/ksft.out >> $LUOTEST_RES
+	if [ $rc -eq 0 ]; then
+		echo "ok $LUOTEST_N $name" >> $LUOTEST_RES
+	else
+		echo "not ok $LUOTEST_N $name # exit status $rc" >> $LUOTEST_RES
+	fi
+}
+
+# Print this stage's results as one KTAP document.
+luotest_report() {
+	{
+		echo "LUOTEST BEGIN $LUOTEST_SCENARIO stage $LUOTEST_STAGE"
+		echo "KTAP version 1"
+		echo "1..$LUOTEST_N"
+		cat $LUOTEST_RES 2>/dev/null
+		echo "LUOTEST END $LUOTEST_SCENARIO stage $LUOTEST_STAGE"
+	} > $LUOTEST_OUT
+	rm -f $LUOTEST_RES
+	LUOTEST_N=0
+	LUOTEST_REPORTED=1
+}
+
+# Pack the running root filesystem as the initrd of the next kernel.
+luotest_pack_initrd() {
+	(cd / && find . -xdev ! -path './tmp/*' ! -path './proc/*' \
+		! -path './sys/*' ! -path './dev/*' | cpio -o -H newc 2>/dev/null) > "$1"
+}
+
+# luotest_kexec [--kernel FILE] [--append "ARGS"] [--noexec]
+# Report this stage, load the next kernel with kexec_file_load and the
+# same command line plus luotest.stage=N+1 and ARGS, and kexec into it.
+luotest_kexec() {
+	kernel=/boot/bzImage append="" exec=1
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--kernel) kernel=$2; shift ;;
+		--append) append=$2; shift ;;
+		--noexec) exec=0 ;;
+		esac
+		shift
+	done
+	luotest_pack_initrd /tmp/next.cpio
+	next=$((LUOTEST_STAGE + 1))
+	cmd=$(sed -e 's/luotest\.stage=[0-9]*//g' /proc/cmdline)
+	if ! kexec -s -l "$kernel" --initrd=/tmp/next.cpio \
+		--command-line="$cmd luotest.stage=$next $append" > /tmp/kexec.out 2>&1; then
+		tap_fail kexec_load "$(cat /tmp/kexec.out)"
+		luotest_report
+		return 1
+	fi
+	tap_ok kexec_load
+	luotest_report
+	[ $exec -eq 1 ] || return 0
+	luotest_mark "kexec -e stage $LUOTEST_STAGE"
+	kexec -e
+	tap_fail kexec_exec "kexec -e returned"
+	return 1
+}
+
+luotest_main() {
+	LUOTEST_SCENARIO=$(cmdline_arg luotest.scenario)
+	LUOTEST_STAGE=$(cmdline_arg luotest.stage)
+	LUOTEST_STAGE=${LUOTEST_STAGE:-1}
+	luotest_mark "init stage $LUOTEST_STAGE of $LUOTEST_SCENARIO"
+	f=/luotest/scenarios/$LUOTEST_SCENARIO.sh
+	if [ ! -f "$f" ]; then
+		tap_fail "scenario_exists" "no scenario '$LUOTEST_SCENARIO'"
+		luotest_report
+		return
+	fi
+	. "$f"
+	"stage$LUOTEST_STAGE"
+	# A stage that kexecs does not come back here; the last one does.
+	[ "$LUOTEST_N" -eq 0 ] && [ -n "$LUOTEST_REPORTED" ] || luotest_report
+	luotest_mark "done stage $LUOTEST_STAGE"
+}

@@ -1,0 +1,21 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the guest's test programs as static binaries into build/selftests:
+# every .c of tools/testing/selftests/liveupdate/ and tools/liveupdate/,
+# against the UAPI headers of the assembled tree.
+. "$(dirname "$0")/lib.sh"
+
+out=$LUO_BUILD/selftests
+mkdir -p "$out"
+srcs=$(cd "$LUO_TOP" && ls tools/testing/selftests/liveupdate/*.c \
+	tools/liveupdate/*.c 2>/dev/null || true)
+[ -n "$srcs" ] || exit 0
+make -s -C "$LUO_TREE" O="$LUO_OBJ" ARCH=x86_64 headers_install >/dev/null
+for src in $srcs; do
+	bin=$out/$(basename "$src" .c)
+	[ "$bin" -nt "$LUO_TOP/$src" ] && [ "$bin" -nt "$LUO_OBJ/usr/include" ] && continue
+	gcc -static -O2 -Wall -Werror -I"$LUO_OBJ/usr/include" \
+		-I"$LUO_TREE/tools/testing/selftests" -I"$LUO_TREE/tools/include/uapi" \
+		-o "$bin" "$LUO_TOP/$src" || luo_die "cannot build $src"
+done
+luo_log "selftests: $(ls "$out" | wc -l) binaries in $out"

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot the test kernel in QEMU and record what it prints.
+
+ttyS0 (the kernel console) is read line by line and written twice: raw to
+console.log and, prefixed with the host's seconds since QEMU started, to
+console.tlog (the timeline of the demo and the benchmarks). ttyS1 (test
+results) goes to tests.log. A hard timeout kills QEMU. The exit status
+and the reason are written to status: ok, timeout, panic or qemu-rc-N.
+"""
+
+import argparse
+import os
+import selectors
+import shlex
+import subprocess
+import sys
+import time
+
+PANIC = ('Kernel panic - not syncing', 'Rebooting in', 'reboot: Restarting system')
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument('--kernel', required=True)
+    ap.add_argument('--initrd', required=True)
+    ap.add_argument('--append', default='')
+    ap.add_argument('--outdir', required=True)
+    ap.add_argument('--timeout', type=float, default=120)
+    ap.add_argument('--qemu-args', default='',
+                    help='extra QEMU arguments, shell-split (memory, NUMA, ...)')
+    ap.add_argument('--echo', action='store_true', help='copy the console to stderr')
+    args = ap.parse_args()
+
+    os.makedirs(args.outdir, exist_ok=True)
+    accel = os.environ.get('LUO_QEMU_ACCEL', 'tcg')
+    extra = shlex.split(args.qemu_args)
+    if not any(a == '-m' for a in extra):
+        extra += ['-m', '2G']
+    if not any(a == '-smp' for a in extra):
+        extra += ['-smp', '2']
+    cmd = ['qemu-system-x86_64', '-accel', accel, '-nodefaults', '-no-reboot',
+           '-display', 'none', '-monitor', 'none',
+           '-serial', 'stdio',
+           '-serial', 'file:' + os.path.join(args.outdir, 'tests.log'),
+           '-kernel', args.kernel, '-initrd', args.initrd,
+           '-append', args.append] + extra
+    with open(os.path.join(args.outdir, 'qemu.cmd'), 'w') as f:
+        f.write(shlex.join(cmd) + '\n')
+
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    status = None
+    buf = b''
+    with open(os.path.join(args.outdir, 'console.log'), 'wb') as raw, \
+         open(os.path.join(args.outdir, 'console.tlog'), 'w') as tlog:
+        def emit(line):
+            nonlocal status
+            raw.write(line)
+            text = line.decode('utf-8', 'replace').rstrip('\r\n')
+            tlog.write('%.6f\t%s\n' % (time.monotonic() - start, text))
+            if args.echo:
+                print(text, file=sys.stderr)
+            if status is None and any(p in text for p in PANIC):
+                status = 'panic'
+
+        while True:
+            left = args.timeout - (time.monotonic() - start)
+            if left <= 0:
+                status = 'timeout'
+                proc.kill()
+                break
+            if not sel.select(timeout=min(left, 1.0)):
+                if proc.poll() is not None:
+                    break
+                continue
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            buf += chunk
+            while b'\n' in buf:
+                line, buf = buf.split(b'\n', 1)
+                emit(line + b'\n')
+        if buf:
+            emit(buf)
+    rc = proc.wait()
+    if status is None:
+        status = 'ok' if rc == 0 else 'qemu-rc-%d' % rc
+    with open(os.path.join(args.outdir, 'status'), 'w') as f:
+        f.write('%s %.3f\n' % (status, time.monotonic() - start))
+    return 0 if status == 'ok' else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,27 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Run one scenario in QEMU: harness/run-scenario.sh NAME [OUTDIR]
+#
+# The scenario's header says how: "# qemu: ARGS" (memory, NUMA, CPUs),
+# "# append: ARGS" (kernel command line), "# timeout: SECONDS", and
+# "# kunit: SUITES" (KUnit runs at boot only for scenarios naming suites).
+. "$(dirname "$0")/lib.sh"
+
+name=${1:?usage: run-scenario.sh NAME [OUTDIR]}
+file=$LUO_HARNESS/scenarios/$name.sh
+out=${2:-$LUO_BUILD/results/$name}
+[ -f "$file" ] || luo_die "no scenario $file"
+header() { sed -n "s/^#[[:space:]]*$1:[[:space:]]*//p" "$file" | tr '\n' ' '; }
+
+kunit=0
+[ -n "$(header kunit)" ] && kunit=1
+append="console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1 oops=panic"
+append+=" kunit.enable=$kunit luotest.scenario=$name $(header append)"
+timeout=$(header timeout)
+
+rm -rf "$out"
+"$LUO_HARNESS/qemu-run.py" --kernel "$LUO_BUILD/bzImage" \
+	--initrd "$LUO_BUILD/initramfs.cpio" --append "$append" \
+	--qemu-args "$(header qemu)" --timeout "${timeout:-120}" \
+	--outdir "$out" ${LUO_ECHO:+--echo} || true
+printf '%-28s %s\n' "$name" "$(cat "$out/status")"
