@@ -8,6 +8,7 @@
 "$LUO_HARNESS/deps.sh"
 "$LUO_HARNESS/mktree.sh"
 "$LUO_HARNESS/mkkernel.sh"
+LUO_KERNEL_VARIANT=off "$LUO_HARNESS/mkkernel.sh"
 "$LUO_HARNESS/mkselftests.sh"
 "$LUO_HARNESS/mkinitramfs.sh"
 

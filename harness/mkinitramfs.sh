@@ -28,9 +28,11 @@ done
 
 mknod -m 600 "$root/dev/console" c 5 1
 cp -L "$LUO_BUILD/bzImage" "$root/boot/bzImage"
-[ -f "$LUO_BUILD/bzImage.next" ] && cp -L "$LUO_BUILD/bzImage.next" "$root/boot/bzImage.next"
+for k in "$LUO_BUILD"/bzImage-*; do
+	if [ -e "$k" ]; then cp -L "$k" "$root/boot/"; fi
+done
 install -m 755 "$LUO_HARNESS/guest/init" "$root/init"
-cp "$LUO_HARNESS/guest/lib.sh" "$root/luotest/lib.sh"
+cp "$LUO_HARNESS"/guest/*.sh "$root/luotest/"
 cp "$LUO_HARNESS"/scenarios/*.sh "$root/luotest/scenarios/"
 if [ -d "$LUO_BUILD/selftests" ]; then
 	find "$LUO_BUILD/selftests" -maxdepth 1 -type f -perm -u+x \

@@ -7,7 +7,17 @@
 # olddefconfig, or the build fails naming the ones that did not stick.
 . "$(dirname "$0")/lib.sh"
 
-fragments="$LUO_HARNESS/kconfig/test.config ${LUO_EXTRA_CONFIG:-}"
+# LUO_KERNEL_VARIANT=off builds the kernel without the series' options
+# (build/obj-off, build/bzImage-off).
+variant=${LUO_KERNEL_VARIANT:-on}
+fragments=$LUO_HARNESS/kconfig/test.config
+if [ "$variant" = on ]; then
+	fragments+=" $LUO_HARNESS/kconfig/liveupdate.config"
+	image=$LUO_BUILD/bzImage
+else
+	LUO_OBJ=$LUO_BUILD/obj-$variant
+	image=$LUO_BUILD/bzImage-$variant
+fi
 kmake() {
 	make -s -C "$LUO_TREE" O="$LUO_OBJ" ARCH=x86_64 \
 		CC="ccache gcc" HOSTCC="ccache gcc" -j"$LUO_JOBS" "$@"
@@ -36,7 +46,7 @@ if [ ! -f "$LUO_OBJ/.config" ] || [ "$(cat "$LUO_OBJ/.luo-config" 2>/dev/null)" 
 	echo "$sum" > "$LUO_OBJ/.luo-config"
 fi
 
-luo_log "building bzImage (ccache in $CCACHE_DIR)"
+luo_log "building bzImage ($variant; ccache in $CCACHE_DIR)"
 kmake bzImage
-ln -sf "$LUO_OBJ/arch/x86/boot/bzImage" "$LUO_BUILD/bzImage"
-luo_log "kernel: $LUO_BUILD/bzImage ($(stat -L -c %s "$LUO_BUILD/bzImage") bytes)"
+ln -sf "$LUO_OBJ/arch/x86/boot/bzImage" "$image"
+luo_log "kernel ($variant): $image ($(stat -L -c %s "$image") bytes)"

@@ -16,6 +16,6 @@ for src in $srcs; do
 	[ "$bin" -nt "$LUO_TOP/$src" ] && [ "$bin" -nt "$LUO_OBJ/usr/include" ] && continue
 	gcc -static -O2 -Wall -Werror -I"$LUO_OBJ/usr/include" \
 		-I"$LUO_TREE/tools/testing/selftests" -I"$LUO_TREE/tools/include/uapi" \
-		-o "$bin" "$LUO_TOP/$src" || luo_die "cannot build $src"
+		-o "$bin" "$LUO_TREE/$src" || luo_die "cannot build $src"
 done
 luo_log "selftests: $(ls "$out" | wc -l) binaries in $out"

@@ -4,7 +4,9 @@
 #
 # The scenario's header says how: "# qemu: ARGS" (memory, NUMA, CPUs),
 # "# append: ARGS" (kernel command line), "# timeout: SECONDS", and
-# "# kunit: SUITES" (KUnit runs at boot only for scenarios naming suites).
+# "# kunit: SUITES" (KUnit runs at boot only for scenarios naming suites),
+# "# kernel: VARIANT" (boot build/bzImage-VARIANT, e.g. off, and kexec
+# into the same).
 . "$(dirname "$0")/lib.sh"
 
 name=${1:?usage: run-scenario.sh NAME [OUTDIR]}
@@ -18,9 +20,12 @@ kunit=0
 append="console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1 oops=panic"
 append+=" kunit.enable=$kunit luotest.scenario=$name $(header append)"
 timeout=$(header timeout)
+variant=$(header kernel | tr -d ' ')
+kernel=$LUO_BUILD/bzImage${variant:+-$variant}
+append+=" luotest.kernel=/boot/$(basename "$kernel")"
 
 rm -rf "$out"
-"$LUO_HARNESS/qemu-run.py" --kernel "$LUO_BUILD/bzImage" \
+"$LUO_HARNESS/qemu-run.py" --kernel "$kernel" \
 	--initrd "$LUO_BUILD/initramfs.cpio" --append "$append" \
 	--qemu-args "$(header qemu)" --timeout "${timeout:-120}" \
 	--outdir "$out" ${LUO_ECHO:+--echo} || true

@@ -58,12 +58,15 @@ def parse_conf(path):
         if key in ('patch', 'commit'):
             cur = {key: val}
             blocks.append(cur)
+        elif line.startswith(' ') and cur and 'body' in cur:
+            text = line.strip()
+            cur['body'] += '\n' if text == '.' else text + '\n'
+        elif line.startswith(' ') and cur and 'files' in cur:
+            cur['files'] += line.split()
         elif key == 'files':
             cur['files'] = cur.get('files', []) + val.split()
         elif key == 'body':
             cur['body'] = val + '\n'
-        elif line.startswith(' ') and cur and 'body' in cur:
-            cur['body'] += line.strip() + '\n'
         else:
             die('series.conf: cannot parse: ' + line.rstrip())
     return blocks

@@ -91,7 +91,8 @@ luotest_pack_initrd() {
 # Report this stage, load the next kernel with kexec_file_load and the
 # same command line plus luotest.stage=N+1 and ARGS, and kexec into it.
 luotest_kexec() {
-	kernel=/boot/bzImage append="" exec=1
+	kernel=$(cmdline_arg luotest.kernel) append="" exec=1
+	kernel=${kernel:-/boot/bzImage}
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--kernel) kernel=$2; shift ;;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Kexec HandOver (KHO): the format handed from one kernel to the next.
- *
+ */
+
+/**
  * DOC: KHO handover ABI
  *
  * This header is a contract between two kernel builds: the kernel that
@@ -17,13 +19,19 @@
  *   ``SETUP_KHO``) that holds &struct kho_handover: where the root FDT is
  *   and the scratch regions the next kernel must boot in;
  * - the root FDT, whose root node carries ``compatible`` =
- *   %KHO_FDT_COMPATIBLE, the properties %KHO_PROP_MEM_MAP (a u64 physical
- *   address and a u64 byte size of an array of &struct kho_mem_run) and
- *   %KHO_PROP_MEM_MAP_CRC (crc32 of that array), and one subnode per
- *   client whose %KHO_PROP_CLIENT_FDT property is the u64 physical address
- *   of the client's own FDT;
- * - the preserved-memory map, an array of &struct kho_mem_run sorted by
- *   address, with no overlaps.
+ *   %KHO_FDT_COMPATIBLE, the properties %KHO_PROP_MEM_MAP (an array of
+ *   pairs of u64: the physical address and the byte size of one chunk of
+ *   the preserved-memory map, page aligned; possibly empty) and
+ *   %KHO_PROP_MEM_MAP_CRC (a u32: crc32_le() seeded with ~0, not inverted
+ *   at the end, over the contents of all chunks in order), and one subnode
+ *   per client whose %KHO_PROP_CLIENT_FDT property is the u64 physical
+ *   address of the client's own FDT (page aligned, inside preserved
+ *   memory); FDT integers are big endian as usual;
+ * - the preserved-memory map: the chunks, each an array of
+ *   &struct kho_mem_run in the CPU's byte order; all runs of all chunks
+ *   taken in order are sorted by address, with no overlaps. Neither the
+ *   root FDT nor the chunks lie in scratch or below 1 MiB; they are not
+ *   themselves listed in the map.
  */
 #ifndef _LINUX_LIVEUPDATE_KHO_ABI_H
 #define _LINUX_LIVEUPDATE_KHO_ABI_H

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Live Update Orchestrator (LUO): in-kernel API.
+ *
+ * See Documentation/core-api/liveupdate.rst.
+ */
+#ifndef _LINUX_LIVEUPDATE_H
+#define _LINUX_LIVEUPDATE_H
+
+#include <linux/types.h>
+#include <linux/errno.h>
+#include <uapi/linux/liveupdate.h>
+
+struct liveupdate_subsystem;
+struct luo_participant;
+
+/* Longest subsystem name, without the terminating NUL. */
+#define LIVEUPDATE_NAME_MAX	63
+
+/**
+ * struct liveupdate_subsystem_ops - callbacks of a live update subsystem
+ * @prepare: Called on PREPARE, in registration order, while the system
+ *	still runs normally. Preserve what the next kernel needs (for example
+ *	with kho_preserve_folio()) and store in @data a value to hand over,
+ *	typically the physical address of the subsystem's own preserved
+ *	state. Return 0 or a negative errno; on failure every subsystem already
+ *	prepared is cancelled in reverse order and LUO returns to ``normal``,
+ *	so the failing subsystem must undo its own partial work before
+ *	returning.
+ * @freeze: Called on FREEZE (normally from the kexec path, inside the
+ *	blackout), in registration order. @data holds the value from @prepare
+ *	and may be updated. Keep it short. On failure every subsystem,
+ *	including this one, is cancelled in reverse order.
+ * @cancel: Called in reverse registration order when an update is
+ *	abandoned after a successful @prepare: undo everything @prepare and
+ *	@freeze did. @data is the last value stored. Cannot fail. Optional.
+ * @finish: Called in the next kernel on FINISH, once userspace is done
+ *	with the update. @data is what the previous kernel's subsystem of the
+ *	same name handed over, or 0 if it handed over nothing. Release what
+ *	is no longer needed. Cannot fail. Optional.
+ *
+ * All callbacks run in process context with LUO's transition mutex held:
+ * they may sleep, but must not register or unregister subsystems, nor
+ * call anything that waits for a LUO transition.
+ */
+struct liveupdate_subsystem_ops {
+	int (*prepare)(struct liveupdate_subsystem *subsys, u64 *data);
+	int (*freeze)(struct liveupdate_subsystem *subsys, u64 *data);
+	void (*cancel)(struct liveupdate_subsystem *subsys, u64 data);
+	void (*finish)(struct liveupdate_subsystem *subsys, u64 data);
+};
+
+/**
+ * struct liveupdate_subsystem - a kernel subsystem taking part in updates
+ * @name: Unique name, 1 to %LIVEUPDATE_NAME_MAX characters. The next
+ *	kernel finds the data by this name, so keep it stable across versions.
+ * @ops: Callbacks; @ops->prepare and @ops->freeze are required.
+ * @arg: Free for the subsystem's own use.
+ *
+ * The structure must stay valid while registered. The remaining members
+ * are private to LUO; leave them zeroed before registration.
+ */
+struct liveupdate_subsystem {
+	const char *name;
+	const struct liveupdate_subsystem_ops *ops;
+	void *arg;
+	/* private: */
+	struct luo_participant *participant;
+};
+
+#ifdef CONFIG_LIVEUPDATE
+
+bool liveupdate_enabled(void);
+enum liveupdate_state liveupdate_state(void);
+int liveupdate_register_subsystem(struct liveupdate_subsystem *subsys);
+int liveupdate_unregister_subsystem(struct liveupdate_subsystem *subsys);
+int liveupdate_subsystem_retrieve(struct liveupdate_subsystem *subsys,
+				  u64 *data);
+int liveupdate_retrieve(const char *name, u64 *data);
+int liveupdate_event(u32 event);
+void liveupdate_owner_release(void);
+int liveupdate_reboot(void);
+
+#else /* !CONFIG_LIVEUPDATE */
+
+static inline bool liveupdate_enabled(void)
+{
+	return false;
+}
+
+static inline enum liveupdate_state liveupdate_state(void)
+{
+	return LIVEUPDATE_STATE_UNDEFINED;
+}
+
+static inline int
+liveupdate_register_subsystem(struct liveupdate_subsystem *subsys)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int
+liveupdate_unregister_subsystem(struct liveupdate_subsystem *subsys)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int
+liveupdate_subsystem_retrieve(struct liveupdate_subsystem *subsys, u64 *data)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int liveupdate_retrieve(const char *name, u64 *data)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int liveupdate_event(u32 event)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void liveupdate_owner_release(void)
+{
+}
+
+static inline int liveupdate_reboot(void)
+{
+	return 0;
+}
+
+#endif /* CONFIG_LIVEUPDATE */
+
+#endif /* _LINUX_LIVEUPDATE_H */

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Live Update Orchestrator (LUO): the format handed to the next kernel.
+ */
+
+/**
+ * DOC: LUO handover ABI
+ *
+ * This header is a contract between two kernel builds: the kernel that
+ * freezes LUO before a kexec and the kernel that boots from it. Any change
+ * to the node names, property names, property encodings or meaning of
+ * anything in this file, including adding a new participant group, must
+ * bump %LUO_FDT_COMPATIBLE. The next kernel refuses a version it does not
+ * know: it reclaims nothing, logs why, and lets KHO free the memory.
+ *
+ * LUO publishes one FDT to KHO under the name %LUO_KHO_NAME. Its layout::
+ *
+ *   / {
+ *           compatible = "luo-6.12,luo-v1";
+ *           subsystems {                    (LUO_FDT_GROUP_SUBSYSTEMS)
+ *                   0 {
+ *                           name = "luo-test";      (string)
+ *                           data = <u64, big endian>;
+ *                   };
+ *                   1 { ... };
+ *           };
+ *   };
+ *
+ * Every participant group is a direct child of the root. Inside a group
+ * each participant is one child node, named by its decimal index in the
+ * group (so that any participant name, not only the characters allowed in
+ * node names, can be carried), holding:
+ *
+ * - %LUO_FDT_PROP_NAME: the participant's name, a NUL-terminated string of
+ *   1 to %LUO_FDT_NAME_MAX - 1 characters, unique within its group;
+ * - %LUO_FDT_PROP_DATA: exactly 8 bytes, the big-endian u64 the participant
+ *   saved (typically the physical address of its own KHO-preserved state).
+ *
+ * The root holds every group this version defines (possibly empty) and no
+ * other node. A missing group, an unknown node anywhere, a missing, unknown
+ * or badly sized property in a participant node or a duplicate name makes
+ * the whole blob malformed, and the next kernel refuses it as a whole.
+ */
+#ifndef _LINUX_LIVEUPDATE_LUO_ABI_H
+#define _LINUX_LIVEUPDATE_LUO_ABI_H
+
+#include <linux/sizes.h>
+
+/* Name under which LUO's FDT is published to KHO. */
+#define LUO_KHO_NAME			"luo"
+
+/* Version of this layout; see the DOC comment before changing anything. */
+#define LUO_FDT_COMPATIBLE		"luo-6.12,luo-v1"
+
+/* Group of &struct liveupdate_subsystem participants. */
+#define LUO_FDT_GROUP_SUBSYSTEMS	"subsystems"
+
+#define LUO_FDT_PROP_NAME		"name"
+#define LUO_FDT_PROP_DATA		"data"
+
+/* Size of a name including its terminating NUL. */
+#define LUO_FDT_NAME_MAX		64
+
+/* Largest LUO FDT the next kernel accepts. */
+#define LUO_FDT_MAX_SIZE		SZ_1M
+
+#endif /* _LINUX_LIVEUPDATE_LUO_ABI_H */

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Live Update Orchestrator (LUO) user ABI: the /dev/liveupdate device.
+ *
+ * See Documentation/core-api/liveupdate.rst.
+ */
+#ifndef _UAPI_LINUX_LIVEUPDATE_H
+#define _UAPI_LINUX_LIVEUPDATE_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * DOC: General ioctl format
+ *
+ * /dev/liveupdate drives the Live Update Orchestrator. It has one owner at
+ * a time and needs CAP_SYS_ADMIN. open() fails with:
+ *
+ *  - EPERM: the caller lacks CAP_SYS_ADMIN.
+ *  - EBUSY: the device is already open (one owner at a time).
+ *  - ENODEV: LUO is disabled (``liveupdate=off``) or failed to start.
+ *
+ * Closing the device while LUO is ``prepared`` or ``frozen`` sends
+ * %LIVEUPDATE_EVENT_CANCEL: an update is only carried out while its owner
+ * holds the device open, so a crashed or killed owner never leaves the
+ * system half-prepared. The owner keeps the file open across the
+ * ``reboot(LINUX_REBOOT_CMD_KEXEC)`` that starts the update (for example
+ * by exec'ing kexec with the descriptor inherited).
+ *
+ * Every ioctl takes a pointer to a structure whose first member is
+ * ``__u32 size``, set by userspace to the size of the structure it knows.
+ * The kernel reads min(size, its own size) bytes; bytes beyond what it
+ * knows must be zero. This lets old binaries run on new kernels and new
+ * binaries on old kernels as long as they leave new fields zero.
+ *
+ * Each error has one meaning on every ioctl:
+ *
+ *  - ENOTTY: the ioctl number is not supported.
+ *  - EFAULT: the argument could not be read or written.
+ *  - EINVAL: @size is smaller than the smallest version of the structure,
+ *    or a reserved field is not zero.
+ *  - E2BIG: @size is larger than the kernel's structure and the extra
+ *    bytes are not zero, or @size is larger than a page.
+ *  - EOPNOTSUPP: @flags holds a bit the kernel does not know.
+ *  - EBADRQC: the event number is not a known &enum liveupdate_event.
+ *  - EBUSY: the event is not allowed in the current state (see
+ *    &enum liveupdate_event); nothing changed.
+ *  - ECANCELED: a participant (or LUO's own serialization) failed during
+ *    PREPARE or FREEZE; every participant already done was cancelled in
+ *    reverse order and the state is back to ``normal``. The kernel log
+ *    names the participant and its error.
+ *  - EINTR: a signal arrived while waiting for another transition.
+ */
+
+/* The same ioctl type as mainline's LUO session ioctls. */
+#define LIVEUPDATE_IOCTL_TYPE		0xBA
+
+/*
+ * Numbers 0x00-0x0f on /dev/liveupdate and 0x40-0x4f on session files are
+ * kept for mainline-compatible session ioctls; control ioctls use 0x10 and up.
+ */
+enum {
+	LIVEUPDATE_CMD_GET_STATE = 0x10,
+	LIVEUPDATE_CMD_SET_EVENT = 0x11,
+};
+
+/**
+ * enum liveupdate_state - state of the Live Update Orchestrator
+ * @LIVEUPDATE_STATE_UNDEFINED: LUO has not started (early boot), is
+ *	disabled with ``liveupdate=off``, or failed to start.
+ * @LIVEUPDATE_STATE_NORMAL: no update in progress; kexec preserves nothing.
+ * @LIVEUPDATE_STATE_PREPARED: every participant prepared its state for an
+ *	update; the system runs normally otherwise. A kexec now freezes
+ *	automatically.
+ * @LIVEUPDATE_STATE_FROZEN: every participant froze and LUO's state is
+ *	serialized for the next kernel; only a kexec or a cancel follows.
+ * @LIVEUPDATE_STATE_UPDATED: this kernel booted from a live update and
+ *	participants can reclaim their data until %LIVEUPDATE_EVENT_FINISH.
+ */
+enum liveupdate_state {
+	LIVEUPDATE_STATE_UNDEFINED = 0,
+	LIVEUPDATE_STATE_NORMAL = 1,
+	LIVEUPDATE_STATE_PREPARED = 2,
+	LIVEUPDATE_STATE_FROZEN = 3,
+	LIVEUPDATE_STATE_UPDATED = 4,
+};
+
+/**
+ * enum liveupdate_event - events that move the state machine
+ * @LIVEUPDATE_EVENT_PREPARE: ``normal`` -> ``prepared``. Calls every
+ *	participant's prepare callback in registration order; if one fails,
+ *	the ones already prepared are cancelled in reverse order.
+ * @LIVEUPDATE_EVENT_FREEZE: ``prepared`` -> ``frozen``. Calls every freeze
+ *	callback and serializes LUO for the next kernel. Normally done by the
+ *	kernel itself at kexec time; sending it by hand is allowed (the blackout
+ *	then starts here).
+ * @LIVEUPDATE_EVENT_CANCEL: ``prepared`` or ``frozen`` -> ``normal``. Calls
+ *	every cancel callback in reverse order; cannot fail.
+ * @LIVEUPDATE_EVENT_FINISH: ``updated`` -> ``normal``. Calls every finish
+ *	callback and frees all handed-over memory nobody reclaimed.
+ *
+ * Zero is not an event, so a zero-filled structure is refused.
+ */
+enum liveupdate_event {
+	LIVEUPDATE_EVENT_PREPARE = 1,
+	LIVEUPDATE_EVENT_FREEZE = 2,
+	LIVEUPDATE_EVENT_CANCEL = 3,
+	LIVEUPDATE_EVENT_FINISH = 4,
+};
+
+/**
+ * struct liveupdate_ioctl_get_state - ioctl(LIVEUPDATE_IOCTL_GET_STATE)
+ * @size: sizeof(struct liveupdate_ioctl_get_state)
+ * @flags: Must be 0
+ * @state: Output: the current &enum liveupdate_state
+ * @__reserved: Must be 0
+ *
+ * Read the current state. Never blocks on a transition in progress: it
+ * reports the state before or after it.
+ */
+struct liveupdate_ioctl_get_state {
+	__u32 size;
+	__u32 flags;
+	__u32 state;
+	__u32 __reserved;
+};
+#define LIVEUPDATE_IOCTL_GET_STATE \
+	_IO(LIVEUPDATE_IOCTL_TYPE, LIVEUPDATE_CMD_GET_STATE)
+
+/**
+ * struct liveupdate_ioctl_set_event - ioctl(LIVEUPDATE_IOCTL_SET_EVENT)
+ * @size: sizeof(struct liveupdate_ioctl_set_event)
+ * @flags: Must be 0
+ * @event: An &enum liveupdate_event
+ * @__reserved: Must be 0
+ *
+ * Send one event and wait until the transition it starts is complete.
+ * Transitions are serialized: a second caller (for example the kernel's own
+ * kexec path) waits for the first.
+ */
+struct liveupdate_ioctl_set_event {
+	__u32 size;
+	__u32 flags;
+	__u32 event;
+	__u32 __reserved;
+};
+#define LIVEUPDATE_IOCTL_SET_EVENT \
+	_IO(LIVEUPDATE_IOCTL_TYPE, LIVEUPDATE_CMD_SET_EVENT)
+
+#endif /* _UAPI_LINUX_LIVEUPDATE_H */

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kexec HandOver (KHO): internals shared by the core, the test client and
+ * the KUnit suite. Nothing here is part of the handover ABI; that lives in
+ * <linux/liveupdate/kho_abi.h>.
+ */
+#ifndef _KERNEL_LIVEUPDATE_KHO_INTERNAL_H
+#define _KERNEL_LIVEUPDATE_KHO_INTERNAL_H
+
+#include <linux/mmzone.h>
+#include <linux/sizes.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+#include <linux/liveupdate/kho_abi.h>
+
+/* Size of the root FDT buffer this kernel allocates and hands over. */
+#define KHO_FDT_SIZE		SZ_64K
+
+/* Largest piece of the preserved-memory map this kernel writes. */
+#define KHO_CHUNK_MAX		SZ_4M
+
+/* x86 keeps the first MiB for itself; nothing there is ever preserved. */
+#define KHO_LOW_LIMIT		SZ_1M
+
+/* Scratch regions are multiples of this, at this alignment. */
+#define KHO_SCRATCH_ALIGN	SZ_2M
+
+/* Folios whose preservation one bitmap block (a page of bits) records. */
+#define KHO_BM_BITS		(PAGE_SIZE * BITS_PER_BYTE)
+
+/**
+ * struct kho_tracker - preserved folios, per order
+ * @bitmaps: for each order, an xarray indexed by (pfn >> order) /
+ *	%KHO_BM_BITS whose entries are bitmaps of %KHO_BM_BITS bits, one
+ *	bit per naturally aligned folio of that order
+ * @nr_folios: number of preserved folios of each order
+ *
+ * A bitmap per order keeps the cost at one bit per preserved folio for
+ * dense preservations and lets consecutive folios be found with
+ * find_next_zero_bit() when serializing. The tracker does no locking of
+ * its own; the caller serializes all calls.
+ */
+struct kho_tracker {
+	struct xarray bitmaps[NR_PAGE_ORDERS];
+	unsigned long nr_folios[NR_PAGE_ORDERS];
+};
+
+/**
+ * struct kho_chunk - one piece of the serialized preserved-memory map
+ * @runs: array of runs
+ * @cap: number of runs @runs has room for
+ * @nr: number of runs written
+ */
+struct kho_chunk {
+	struct kho_mem_run *runs;
+	unsigned long cap;
+	unsigned long nr;
+};
+
+/**
+ * struct kho_run_check - state of the checks on an incoming map
+ * @scratch: the scratch regions of the handover
+ * @nr_scratch: number of entries in @scratch
+ * @in_memory: optional; returns true if [start, start + size) is RAM
+ * @started: at least one run was checked
+ * @prev_start: physical start of the previous run
+ * @prev_end: physical end (exclusive) of the previous run
+ * @nr_runs: runs checked so far
+ * @nr_folios: folios in those runs
+ * @bytes: bytes in those runs
+ *
+ * Zero everything, fill in the first three fields, then feed the runs of
+ * all chunks in order to kho_check_runs().
+ */
+struct kho_run_check {
+	const struct kho_scratch_range *scratch;
+	unsigned int nr_scratch;
+	bool (*in_memory)(u64 start, u64 size);
+	bool started;
+	u64 prev_start;
+	u64 prev_end;
+	unsigned long nr_runs;
+	unsigned long nr_folios;
+	u64 bytes;
+};
+
+void kho_tracker_init(struct kho_tracker *t);
+void kho_tracker_destroy(struct kho_tracker *t);
+int kho_tracker_add(struct kho_tracker *t, unsigned long pfn,
+		    unsigned int order);
+int kho_tracker_remove(struct kho_tracker *t, unsigned long pfn,
+		       unsigned int order);
+unsigned long kho_tracker_count_runs(struct kho_tracker *t);
+int kho_tracker_serialize(struct kho_tracker *t, struct kho_chunk *chunks,
+			  unsigned int nr_chunks);
+const char *kho_check_runs(struct kho_run_check *c,
+			   const struct kho_mem_run *runs, unsigned long nr);
+bool kho_ranges_intersect_scratch(const struct kho_scratch_range *scratch,
+				  unsigned int nr_scratch, u64 start, u64 size);
+u32 kho_mem_map_crc(const struct kho_chunk *chunks, unsigned int nr_chunks);
+
+#endif /* _KERNEL_LIVEUPDATE_KHO_INTERNAL_H */

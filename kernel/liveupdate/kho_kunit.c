@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kexec HandOver (KHO): KUnit tests.
+ *
+ * DOC: KHO KUnit suite
+ *
+ * The preserved-memory map is the part of KHO where a mistake silently
+ * corrupts memory in the next kernel, and it cannot be exercised by a
+ * booted kernel without a kexec. These tests drive the pure parts with
+ * made-up page frame numbers, so no real memory is touched: the tracker
+ * (overlap refusal, removal), its serialization into sorted, coalesced
+ * runs split across chunks, the checks the next kernel applies to every
+ * run, and the checksum over the chunks.
+ */
+
+#include <kunit/test.h>
+#include <linux/slab.h>
+
+#include "kho_internal.h"
+
+#define MIB_PFN(x)	((unsigned long)(x) << (20 - PAGE_SHIFT))
+#define RUN(p, o, c)	{ .phys = (p), .order = (o), .count = (c) }
+
+static struct kho_tracker *kho_kunit_tracker(struct kunit *test)
+{
+	struct kho_tracker *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	kho_tracker_init(t);
+	return t;
+}
+
+static void kho_tracker_overlap_test(struct kunit *test)
+{
+	struct kho_tracker *t = kho_kunit_tracker(test);
+	unsigned long base = MIB_PFN(64);
+
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, base, 9), 0);
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, base, 9), -EEXIST);
+	/* inside the order-9 folio */
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, base + 8, 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, base + 16, 4), -EEXIST);
+	/* containing it */
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, base, 10), -EEXIST);
+	/* misaligned, bad order */
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, base + 1, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, base, MAX_PAGE_ORDER + 1),
+			-EINVAL);
+	/* next to it is fine */
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, base + 512, 0), 0);
+
+	KUNIT_EXPECT_EQ(test, kho_tracker_remove(t, base, 8), -ENOENT);
+	KUNIT_EXPECT_EQ(test, kho_tracker_remove(t, base, 9), 0);
+	KUNIT_EXPECT_EQ(test, kho_tracker_remove(t, base, 9), -ENOENT);
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, base + 8, 0), 0);
+	KUNIT_EXPECT_EQ(test, t->nr_folios[0], 2UL);
+	KUNIT_EXPECT_EQ(test, t->nr_folios[9], 0UL);
+	kho_tracker_destroy(t);
+}
+
+static void kho_serialize_test(struct kunit *test)
+{
+	const struct kho_mem_run want[] = {
+		RUN(0x4000000, 0, 3),	/* three order-0 folios coalesced */
+		RUN(0x4004000, 1, 2),
+		RUN(0x4008000, 0, 1),
+		RUN(0x4200000, 9, 2),	/* two 2 MiB folios */
+		RUN(0x4600000, 0, 1),
+		/* crosses from one bitmap block into the next */
+		RUN((u64)(KHO_BM_BITS - 1) << PAGE_SHIFT, 0, 2),
+	};
+	struct kho_tracker *t = kho_kunit_tracker(test);
+	struct kho_chunk chunks[3];
+	unsigned long i, k;
+	unsigned int c;
+
+	/* Added out of order on purpose. */
+	KUNIT_ASSERT_EQ(test, kho_tracker_add(t, KHO_BM_BITS, 0), 0);
+	KUNIT_ASSERT_EQ(test, kho_tracker_add(t, 0x4600, 0), 0);
+	KUNIT_ASSERT_EQ(test, kho_tracker_add(t, 0x4400, 9), 0);
+	KUNIT_ASSERT_EQ(test, kho_tracker_add(t, 0x4200, 9), 0);
+	KUNIT_ASSERT_EQ(test, kho_tracker_add(t, 0x4006, 1), 0);
+	KUNIT_ASSERT_EQ(test, kho_tracker_add(t, 0x4002, 0), 0);
+	KUNIT_ASSERT_EQ(test, kho_tracker_add(t, 0x4000, 0), 0);
+	KUNIT_ASSERT_EQ(test, kho_tracker_add(t, 0x4008, 0), 0);
+	KUNIT_ASSERT_EQ(test, kho_tracker_add(t, 0x4001, 0), 0);
+	KUNIT_ASSERT_EQ(test, kho_tracker_add(t, 0x4004, 1), 0);
+	KUNIT_ASSERT_EQ(test, kho_tracker_add(t, KHO_BM_BITS - 1, 0), 0);
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, 0x4005, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, 0x4002, 1), -EEXIST);
+	KUNIT_EXPECT_EQ(test, kho_tracker_count_runs(t), ARRAY_SIZE(want));
+
+	for (c = 0; c < ARRAY_SIZE(chunks); c++) {
+		chunks[c].runs = kunit_kcalloc(test, 2,
+					       sizeof(struct kho_mem_run),
+					       GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, chunks[c].runs);
+		chunks[c].cap = 2;
+	}
+	KUNIT_EXPECT_EQ(test, kho_tracker_serialize(t, chunks, 2), -ENOSPC);
+	KUNIT_ASSERT_EQ(test, kho_tracker_serialize(t, chunks, 3), 0);
+
+	k = 0;
+	for (c = 0; c < ARRAY_SIZE(chunks); c++) {
+		KUNIT_EXPECT_EQ(test, chunks[c].nr, 2UL);
+		for (i = 0; i < chunks[c].nr; i++, k++) {
+			KUNIT_EXPECT_EQ(test, chunks[c].runs[i].phys,
+					want[k].phys);
+			KUNIT_EXPECT_EQ(test, chunks[c].runs[i].order,
+					want[k].order);
+			KUNIT_EXPECT_EQ(test, chunks[c].runs[i].count,
+					want[k].count);
+		}
+	}
+	kho_tracker_destroy(t);
+}
+
+static const struct kho_scratch_range kho_kunit_scratch[] = {
+	{ .base = SZ_512M, .size = SZ_128M },
+};
+
+/* Pretend RAM is [0, 2 GiB). */
+static bool kho_kunit_in_memory(u64 start, u64 size)
+{
+	return start + size <= SZ_2G;
+}
+
+static const char *kho_kunit_check(const struct kho_mem_run *runs,
+				   unsigned long nr)
+{
+	struct kho_run_check c = {
+		.scratch = kho_kunit_scratch,
+		.nr_scratch = ARRAY_SIZE(kho_kunit_scratch),
+		.in_memory = kho_kunit_in_memory,
+	};
+
+	return kho_check_runs(&c, runs, nr);
+}
+
+static void kho_check_good_test(struct kunit *test)
+{
+	const struct kho_mem_run good[] = {
+		RUN(SZ_1M, 0, 4),
+		RUN(SZ_2M, 9, 3),
+		RUN(SZ_512M - SZ_4K, 0, 1),	/* ends where scratch starts */
+		RUN(SZ_512M + SZ_128M, 10, 1),
+		RUN(SZ_1G, 0, 1),
+	};
+	struct kho_run_check c = {
+		.scratch = kho_kunit_scratch,
+		.nr_scratch = ARRAY_SIZE(kho_kunit_scratch),
+		.in_memory = kho_kunit_in_memory,
+	};
+
+	/* Fed in two pieces, as from two chunks. */
+	KUNIT_EXPECT_NULL(test, kho_check_runs(&c, good, 2));
+	KUNIT_EXPECT_NULL(test, kho_check_runs(&c, good + 2, 3));
+	KUNIT_EXPECT_EQ(test, c.nr_runs, 5UL);
+	KUNIT_EXPECT_EQ(test, c.nr_folios, 4UL + 3 + 1 + 1 + 1);
+	KUNIT_EXPECT_EQ(test, c.bytes, (u64)(4 + 3 * 512 + 1 + 1024 + 1) *
+			PAGE_SIZE);
+	/* An empty map is fine too. */
+	KUNIT_EXPECT_NULL(test, kho_kunit_check(NULL, 0));
+}
+
+struct kho_bad_case {
+	const char *what;
+	struct kho_mem_run runs[2];
+	unsigned long nr;
+};
+
+static const struct kho_bad_case kho_bad_cases[] = {
+	{ "zero count", { RUN(SZ_4M, 0, 0) }, 1 },
+	{ "order too big", { RUN(SZ_1G, MAX_PAGE_ORDER + 1, 1) }, 1 },
+	{ "misaligned", { RUN(SZ_4M + SZ_4K, 1, 1) }, 1 },
+	{ "overflow", { RUN(0xfffffffffffff000ULL, 0, 2) }, 1 },
+	{ "unsorted", { RUN(SZ_8M, 0, 1), RUN(SZ_4M, 0, 1) }, 2 },
+	{ "overlap", { RUN(SZ_4M, 0, 2), RUN(SZ_4M + SZ_4K, 0, 1) }, 2 },
+	{ "duplicate", { RUN(SZ_4M, 0, 1), RUN(SZ_4M, 0, 1) }, 2 },
+	{ "scratch", { RUN(SZ_512M + SZ_2M, 0, 1) }, 1 },
+	{ "into scratch", { RUN(SZ_512M - SZ_2M, 9, 2) }, 1 },
+	{ "below 1 MiB", { RUN(SZ_64K, 0, 1) }, 1 },
+	{ "outside RAM", { RUN(SZ_4G, 0, 1) }, 1 },
+};
+
+static void kho_check_bad_test(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kho_bad_cases); i++) {
+		const struct kho_bad_case *bc = &kho_bad_cases[i];
+		const char *why = kho_kunit_check(bc->runs, bc->nr);
+
+		KUNIT_EXPECT_NOT_NULL_MSG(test, why, "case %s", bc->what);
+		if (why)
+			kunit_info(test, "%s: %s\n", bc->what, why);
+	}
+	/* The reason names the problem. */
+	KUNIT_EXPECT_STREQ(test, kho_kunit_check(kho_bad_cases[4].runs, 2),
+			   "runs not sorted by address");
+	KUNIT_EXPECT_STREQ(test, kho_kunit_check(kho_bad_cases[5].runs, 2),
+			   "runs overlap");
+	KUNIT_EXPECT_STREQ(test, kho_kunit_check(kho_bad_cases[7].runs, 1),
+			   "run intersects a scratch region");
+}
+
+static void kho_crc_test(struct kunit *test)
+{
+	struct kho_mem_run a[] = { RUN(SZ_4M, 0, 1), RUN(SZ_8M, 1, 2) };
+	struct kho_mem_run b[] = { RUN(SZ_16M, 9, 1) };
+	struct kho_chunk two[] = {
+		{ .runs = a, .cap = 2, .nr = 2 },
+		{ .runs = b, .cap = 1, .nr = 1 },
+	};
+	struct kho_mem_run all[] = { a[0], a[1], b[0] };
+	struct kho_chunk one[] = { { .runs = all, .cap = 3, .nr = 3 } };
+	u32 crc = kho_mem_map_crc(two, 2);
+
+	/* Chunking does not change the checksum, any change of a run does. */
+	KUNIT_EXPECT_EQ(test, crc, kho_mem_map_crc(one, 1));
+	a[1].count++;
+	KUNIT_EXPECT_NE(test, crc, kho_mem_map_crc(two, 2));
+	a[1].count--;
+	b[0].phys ^= SZ_2M;
+	KUNIT_EXPECT_NE(test, crc, kho_mem_map_crc(two, 2));
+	b[0].phys ^= SZ_2M;
+	KUNIT_EXPECT_EQ(test, crc, kho_mem_map_crc(two, 2));
+	/* Order of chunks matters. */
+	swap(two[0], two[1]);
+	KUNIT_EXPECT_NE(test, crc, kho_mem_map_crc(two, 2));
+}
+
+static struct kunit_case kho_kunit_cases[] = {
+	KUNIT_CASE(kho_tracker_overlap_test),
+	KUNIT_CASE(kho_serialize_test),
+	KUNIT_CASE(kho_check_good_test),
+	KUNIT_CASE(kho_check_bad_test),
+	KUNIT_CASE(kho_crc_test),
+	{}
+};
+
+static struct kunit_suite kho_kunit_suite = {
+	.name = "kho",
+	.test_cases = kho_kunit_cases,
+};
+
+kunit_test_suite(kho_kunit_suite);
+
+MODULE_DESCRIPTION("KUnit tests for Kexec HandOver");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kexec HandOver (KHO): test client.
+ *
+ * DOC: KHO test client
+ *
+ * Exercises KHO end to end without any other client: it preserves folios
+ * of mixed orders filled with a pattern that can be recomputed from a
+ * seed, publishes a small FDT that lists them, and in the next kernel
+ * restores every folio and compares every byte. A kexec harness drives it
+ * through /sys/kernel/debug/kho_test/:
+ *
+ * - ``cmd`` (write): ``churn <MiB>`` allocates that much memory in
+ *   order-0 pages and frees every other page, to fragment memory;
+ *   ``preserve <nr_folios> <seed>`` preserves and publishes;
+ *   ``unpreserve`` undoes everything and frees it.
+ * - ``status`` (read): ``preserved=<nr>`` for this kernel.
+ * - ``result`` (read): what the check after boot found, as
+ *   ``folios=.. bytes=.. bad_order=.. bad_bytes=.. missing=..`` (bytes
+ *   counts the restored folios' size, bad_bytes the bytes that differ), or
+ *   ``none`` if the previous kernel handed nothing over for this client.
+ */
+
+#define pr_fmt(fmt) "kho_test: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/gfp.h>
+#include <linux/init.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/libfdt.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/unaligned.h>
+#include <linux/vmalloc.h>
+
+#define KHO_TEST_NAME		"kho-test"
+#define KHO_TEST_COMPATIBLE	"kho-test-v1"
+#define KHO_TEST_MAX_FOLIOS	SZ_1M
+
+/* Folio orders used in turn; includes a PMD-sized one. */
+static const unsigned int kho_test_orders[] = { 0, 1, 2, 3, 0, 4, 0, 2, 9 };
+
+/* One entry of the "folios" property, big endian. */
+struct kho_test_entry {
+	__be64 phys;
+	__be32 order;
+	__be32 index;
+} __packed;
+
+static DEFINE_MUTEX(kho_test_lock);
+static LIST_HEAD(kho_test_churn);
+static struct folio **kho_test_folios;
+static unsigned int kho_test_nr;
+static struct page *kho_test_fdt_page;
+static unsigned int kho_test_fdt_order;
+static char kho_test_result[128] = "none\n";
+
+/* splitmix64: cheap, good enough to notice any misplaced page. */
+static u64 kho_test_mix(u64 x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static u64 kho_test_word(u64 seed, u32 index, u64 word)
+{
+	return kho_test_mix(seed ^ ((u64)index << 40) ^ word);
+}
+
+static void kho_test_fill(struct folio *folio, u64 seed, u32 index)
+{
+	u64 *p = folio_address(folio);
+	size_t i, n = folio_size(folio) / sizeof(u64);
+
+	for (i = 0; i < n; i++)
+		p[i] = kho_test_word(seed, index, i);
+}
+
+/* Returns the number of bytes that differ from the pattern. */
+static u64 kho_test_check(struct folio *folio, u64 seed, u32 index)
+{
+	const u64 *p = folio_address(folio);
+	size_t i, n = folio_size(folio) / sizeof(u64);
+	u64 bad = 0;
+
+	for (i = 0; i < n; i++) {
+		u64 diff = p[i] ^ kho_test_word(seed, index, i);
+		unsigned int b;
+
+		for (b = 0; diff && b < 8; b++, diff >>= 8)
+			bad += (diff & 0xff) != 0;
+	}
+	return bad;
+}
+
+static void kho_test_free_churn(void)
+{
+	struct page *page, *tmp;
+
+	list_for_each_entry_safe(page, tmp, &kho_test_churn, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+}
+
+static int kho_test_churn_mib(unsigned long mib)
+{
+	unsigned long i, nr = mib << (20 - PAGE_SHIFT);
+	LIST_HEAD(all);
+	struct page *page, *tmp;
+	int err = 0;
+
+	for (i = 0; i < nr; i++) {
+		page = alloc_page(GFP_KERNEL | __GFP_NOWARN);
+		if (!page) {
+			err = -ENOMEM;
+			break;
+		}
+		list_add_tail(&page->lru, &all);
+		cond_resched();
+	}
+	/* Keep every other page: the freed ones leave holes. */
+	i = 0;
+	list_for_each_entry_safe(page, tmp, &all, lru) {
+		list_del(&page->lru);
+		if (i++ & 1)
+			list_add_tail(&page->lru, &kho_test_churn);
+		else
+			__free_page(page);
+	}
+	return err;
+}
+
+static void kho_test_release_folios(unsigned int nr, bool unpreserve)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		if (unpreserve)
+			WARN_ON(kho_unpreserve_folio(kho_test_folios[i]));
+		folio_put(kho_test_folios[i]);
+	}
+	kvfree(kho_test_folios);
+	kho_test_folios = NULL;
+	kho_test_nr = 0;
+}
+
+static int kho_test_build_fdt(u64 seed, unsigned int nr)
+{
+	size_t size = PAGE_SIZE + nr * sizeof(struct kho_test_entry);
+	struct kho_test_entry *e;
+	unsigned int i;
+	void *fdt;
+	int err;
+
+	kho_test_fdt_order = get_order(size);
+	kho_test_fdt_page = alloc_pages(GFP_KERNEL, kho_test_fdt_order);
+	if (!kho_test_fdt_page)
+		return -ENOMEM;
+	fdt = page_address(kho_test_fdt_page);
+
+	err = fdt_create(fdt, PAGE_SIZE << kho_test_fdt_order);
+	if (!err)
+		err = fdt_finish_reservemap(fdt);
+	if (!err)
+		err = fdt_begin_node(fdt, "");
+	if (!err)
+		err = fdt_property_string(fdt, "compatible",
+					  KHO_TEST_COMPATIBLE);
+	if (!err)
+		err = fdt_property_u64(fdt, "seed", seed);
+	if (!err)
+		err = fdt_property_u32(fdt, "count", nr);
+	if (!err)
+		err = fdt_property_placeholder(fdt, "folios", nr * sizeof(*e),
+					       (void **)&e);
+	for (i = 0; !err && i < nr; i++) {
+		put_unaligned_be64(folio_pfn(kho_test_folios[i]) << PAGE_SHIFT,
+				   &e[i].phys);
+		put_unaligned_be32(folio_order(kho_test_folios[i]),
+				   &e[i].order);
+		put_unaligned_be32(i, &e[i].index);
+	}
+	if (!err)
+		err = fdt_end_node(fdt);
+	if (!err)
+		err = fdt_finish(fdt);
+	if (err) {
+		pr_err("cannot build FDT: %s\n", fdt_strerror(err));
+		__free_pages(kho_test_fdt_page, kho_test_fdt_order);
+		kho_test_fdt_page = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int kho_test_preserve(unsigned int nr, u64 seed)
+{
+	unsigned int i;
+	int err;
+
+	if (kho_test_folios)
+		return -EBUSY;
+	if (!nr || nr > KHO_TEST_MAX_FOLIOS)
+		return -EINVAL;
+	kho_test_folios = kvcalloc(nr, sizeof(*kho_test_folios), GFP_KERNEL);
+	if (!kho_test_folios)
+		return -ENOMEM;
+
+	for (i = 0; i < nr; i++) {
+		unsigned int order =
+			kho_test_orders[i % ARRAY_SIZE(kho_test_orders)];
+		struct folio *folio;
+
+		folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
+		if (!folio && order)
+			folio = folio_alloc(GFP_KERNEL, 0);
+		if (!folio) {
+			err = -ENOMEM;
+			goto undo;
+		}
+		kho_test_fill(folio, seed, i);
+		err = kho_preserve_folio(folio);
+		if (err) {
+			folio_put(folio);
+			goto undo;
+		}
+		kho_test_folios[i] = folio;
+		cond_resched();
+	}
+
+	err = kho_test_build_fdt(seed, nr);
+	if (err)
+		goto undo;
+	err = kho_publish_fdt(KHO_TEST_NAME,
+			      page_address(kho_test_fdt_page));
+	if (err) {
+		__free_pages(kho_test_fdt_page, kho_test_fdt_order);
+		kho_test_fdt_page = NULL;
+		goto undo;
+	}
+	kho_test_nr = nr;
+	pr_info("preserved %u folios (seed %llu)\n", nr, seed);
+	return 0;
+
+undo:
+	pr_err("preserve failed at folio %u: %d\n", i, err);
+	kho_test_release_folios(i, true);
+	return err;
+}
+
+static void kho_test_unpreserve(void)
+{
+	if (kho_test_fdt_page) {
+		kho_unpublish_fdt(KHO_TEST_NAME);
+		__free_pages(kho_test_fdt_page, kho_test_fdt_order);
+		kho_test_fdt_page = NULL;
+	}
+	if (kho_test_folios)
+		kho_test_release_folios(kho_test_nr, true);
+	kho_test_free_churn();
+}
+
+static ssize_t kho_test_cmd_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	unsigned long mib;
+	unsigned int nr;
+	char buf[64];
+	u64 seed;
+	int err = 0;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+
+	mutex_lock(&kho_test_lock);
+	if (sscanf(buf, "churn %lu", &mib) == 1)
+		err = kho_test_churn_mib(mib);
+	else if (sscanf(buf, "preserve %u %llu", &nr, &seed) == 2)
+		err = kho_test_preserve(nr, seed);
+	else if (!strcmp(strim(buf), "unpreserve"))
+		kho_test_unpreserve();
+	else
+		err = -EINVAL;
+	mutex_unlock(&kho_test_lock);
+	return err ? err : count;
+}
+
+static const struct file_operations kho_test_cmd_fops = {
+	.owner = THIS_MODULE,
+	.write = kho_test_cmd_write,
+	.llseek = noop_llseek,
+};
+
+static int kho_test_status_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&kho_test_lock);
+	seq_printf(m, "preserved=%u\n", kho_test_nr);
+	mutex_unlock(&kho_test_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_test_status);
+
+static int kho_test_result_show(struct seq_file *m, void *v)
+{
+	seq_puts(m, kho_test_result);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_test_result);
+
+/* Restores and checks every folio the previous kernel listed. */
+static void kho_test_verify(const void *fdt)
+{
+	unsigned int i, count, bad_order = 0, bad_bytes = 0, missing = 0;
+	const struct kho_test_entry *e;
+	const void *prop;
+	u64 seed, bytes = 0;
+	int len;
+
+	prop = fdt_getprop(fdt, 0, "compatible", &len);
+	if (!prop || len != sizeof(KHO_TEST_COMPATIBLE) ||
+	    memcmp(prop, KHO_TEST_COMPATIBLE, len))
+		goto malformed;
+	prop = fdt_getprop(fdt, 0, "seed", &len);
+	if (!prop || len != sizeof(u64))
+		goto malformed;
+	seed = get_unaligned_be64(prop);
+	prop = fdt_getprop(fdt, 0, "count", &len);
+	if (!prop || len != sizeof(u32))
+		goto malformed;
+	count = get_unaligned_be32(prop);
+	e = fdt_getprop(fdt, 0, "folios", &len);
+	if (!e || len != count * sizeof(*e))
+		goto malformed;
+
+	for (i = 0; i < count; i++) {
+		phys_addr_t phys = get_unaligned_be64(&e[i].phys);
+		unsigned int order = get_unaligned_be32(&e[i].order);
+		u32 index = get_unaligned_be32(&e[i].index);
+		struct folio *folio = kho_restore_folio(phys);
+		u64 bad;
+
+		if (!folio) {
+			missing++;
+			continue;
+		}
+		if (folio_order(folio) != order)
+			bad_order++;
+		bad = kho_test_check(folio, seed, index);
+		bad_bytes = min_t(u64, (u64)bad_bytes + bad, UINT_MAX);
+		bytes += folio_size(folio);
+		folio_put(folio);
+		cond_resched();
+	}
+	snprintf(kho_test_result, sizeof(kho_test_result),
+		 "folios=%u bytes=%llu bad_order=%u bad_bytes=%u missing=%u\n",
+		 count - missing, bytes, bad_order, bad_bytes, missing);
+	pr_info("verified %s", kho_test_result);
+	return;
+
+malformed:
+	pr_err("malformed test FDT\n");
+	snprintf(kho_test_result, sizeof(kho_test_result), "malformed\n");
+}
+
+static int __init kho_test_init(void)
+{
+	struct dentry *dir;
+	phys_addr_t phys;
+	size_t size;
+	void *fdt;
+
+	dir = debugfs_create_dir("kho_test", NULL);
+	debugfs_create_file("cmd", 0200, dir, NULL, &kho_test_cmd_fops);
+	debugfs_create_file("status", 0400, dir, NULL, &kho_test_status_fops);
+	debugfs_create_file("result", 0400, dir, NULL, &kho_test_result_fops);
+
+	if (kho_find_fdt(KHO_TEST_NAME, &phys))
+		return 0;
+
+	fdt = phys_to_virt(phys);
+	if (fdt_check_header(fdt)) {
+		pr_err("test FDT has a bad header\n");
+		snprintf(kho_test_result, sizeof(kho_test_result), "malformed\n");
+		return 0;
+	}
+	size = PAGE_ALIGN(fdt_totalsize(fdt));
+	if (kho_restore_phys(phys, size)) {
+		snprintf(kho_test_result, sizeof(kho_test_result), "malformed\n");
+		return 0;
+	}
+	kho_test_verify(fdt);
+	for (; size; size -= PAGE_SIZE, phys += PAGE_SIZE)
+		__free_page(pfn_to_page(PHYS_PFN(phys)));
+	return 0;
+}
+late_initcall(kho_test_init);

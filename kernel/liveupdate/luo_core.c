@@ -1,0 +1,814 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live Update Orchestrator (LUO): state machine, kexec hook, parameters,
+ * sysfs and debugfs status.
+ */
+
+/**
+ * DOC: LUO state machine
+ *
+ * A live update replaces the running kernel through kexec while selected
+ * state (memory of a VM, open files, running devices) carries over. Many
+ * independent parts of the kernel take part, and they must agree on when
+ * to get ready, when to stop changing what they hand over, and when the
+ * new kernel is done with the old kernel's data. LUO is that agreement:
+ * one global state machine that drives every registered participant::
+ *
+ *                 PREPARE            FREEZE (or kexec)
+ *      normal  ------------> prepared ------------> frozen --kexec--+
+ *        ^ ^                    |                     |             |
+ *        | +------ CANCEL ------+------ CANCEL -------+             |
+ *        |                                                          v
+ *        +------------------ FINISH -------------------------- updated
+ *                                                        (next kernel)
+ *
+ * - ``normal``: nothing is being preserved; a kexec is a plain kexec.
+ * - ``prepared``: every participant ran its prepare callback (the
+ *   expensive work, done while the system still runs). A kexec now
+ *   freezes automatically through liveupdate_reboot().
+ * - ``frozen``: every participant ran its freeze callback and LUO's own
+ *   state is serialized and published through KHO. Only a kexec or a
+ *   cancel follows.
+ * - ``updated``: the kernel booted from a live update. Participants
+ *   registering under the names used before the update retrieve their
+ *   data. FINISH calls every finish callback and lets KHO free whatever
+ *   nobody reclaimed.
+ *
+ * Transitions, registration and retrieval are serialized by one mutex.
+ * Callbacks run with it held, in process context, never under a spinlock.
+ * Participants are called in registration order to prepare, freeze and
+ * finish, and in reverse order to cancel. A failed prepare cancels the
+ * participants already prepared; a failed freeze cancels every participant;
+ * in both cases the state returns to ``normal`` and the caller sees
+ * -ECANCELED.
+ *
+ * Registration is only allowed in ``normal`` and ``updated``: once PREPARE
+ * has started, the set of participants that will be serialized is fixed,
+ * so a late participant can neither be forgotten by the update nor be
+ * serialized without having been prepared. Unregistration follows the same
+ * rule.
+ *
+ * LUO is on by default when built in; ``liveupdate=off`` on the kernel
+ * command line keeps it in the ``undefined`` state: nobody can register,
+ * /dev/liveupdate refuses to open with -ENODEV, and a kexec preserves
+ * nothing through LUO. LUO also stays off when KHO is disabled (and this
+ * kernel did not boot from a KHO handover).
+ */
+
+#define pr_fmt(fmt) "liveupdate: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/kexec_handover.h>
+#include <linux/kobject.h>
+#include <linux/libfdt.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include "luo_internal.h"
+
+static const char * const luo_state_names[] = {
+	[LIVEUPDATE_STATE_UNDEFINED] = "undefined",
+	[LIVEUPDATE_STATE_NORMAL] = "normal",
+	[LIVEUPDATE_STATE_PREPARED] = "prepared",
+	[LIVEUPDATE_STATE_FROZEN] = "frozen",
+	[LIVEUPDATE_STATE_UPDATED] = "updated",
+};
+
+static const char *luo_state_name(enum liveupdate_state state)
+{
+	if (state >= ARRAY_SIZE(luo_state_names))
+		return "invalid";
+	return luo_state_names[state];
+}
+
+static void luo_set_state(struct luo_ctx *ctx, enum liveupdate_state state)
+{
+	lockdep_assert_held(&ctx->lock);
+	if (ctx->handover)
+		pr_info("state: %s -> %s\n", luo_state_name(ctx->state),
+			luo_state_name(state));
+	WRITE_ONCE(ctx->state, state);
+}
+
+/**
+ * luo_ctx_init() - initialize a LUO instance in the ``undefined`` state
+ * @ctx: the instance
+ * @handover: publish to and release through KHO (only the kernel's own
+ *	instance does)
+ */
+void luo_ctx_init(struct luo_ctx *ctx, bool handover)
+{
+	mutex_init(&ctx->lock);
+	ctx->state = LIVEUPDATE_STATE_UNDEFINED;
+	INIT_LIST_HEAD(&ctx->participants);
+	INIT_LIST_HEAD(&ctx->incoming);
+	ctx->nr_unclaimed = 0;
+	ctx->handover = handover;
+	ctx->fdt_folio = NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(luo_ctx_init);
+
+/**
+ * luo_ctx_destroy() - free what a LUO instance owns
+ * @ctx: the instance; its participants must be unregistered by their owners
+ */
+void luo_ctx_destroy(struct luo_ctx *ctx)
+{
+	struct luo_participant *p;
+
+	mutex_lock(&ctx->lock);
+	luo_unserialize(ctx);
+	list_for_each_entry(p, &ctx->participants, list)
+		p->incoming = NULL;
+	luo_incoming_free(&ctx->incoming);
+	mutex_unlock(&ctx->lock);
+	mutex_destroy(&ctx->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(luo_ctx_destroy);
+
+/* Cancel every prepared participant, last registered first. */
+static void luo_cancel_all(struct luo_ctx *ctx)
+{
+	struct luo_participant *p;
+
+	list_for_each_entry_reverse(p, &ctx->participants, list) {
+		if (!p->prepared)
+			continue;
+		if (p->ops->cancel)
+			p->ops->cancel(p, p->data);
+		p->prepared = false;
+		p->frozen = false;
+	}
+}
+
+static int luo_do_prepare(struct luo_ctx *ctx)
+{
+	struct luo_participant *p;
+	int err;
+
+	list_for_each_entry(p, &ctx->participants, list) {
+		p->data = 0;
+		err = p->ops->prepare(p, &p->data);
+		if (err) {
+			pr_err("prepare: %s/%s failed: %pe; cancelling\n",
+			       luo_group_names[p->group], p->name,
+			       ERR_PTR(err));
+			luo_cancel_all(ctx);
+			return -ECANCELED;
+		}
+		p->prepared = true;
+	}
+	luo_set_state(ctx, LIVEUPDATE_STATE_PREPARED);
+
+	return 0;
+}
+
+static int luo_do_freeze(struct luo_ctx *ctx)
+{
+	struct luo_participant *p;
+	int err;
+
+	list_for_each_entry(p, &ctx->participants, list) {
+		err = p->ops->freeze(p, &p->data);
+		if (err) {
+			pr_err("freeze: %s/%s failed: %pe; cancelling\n",
+			       luo_group_names[p->group], p->name,
+			       ERR_PTR(err));
+			goto cancel;
+		}
+		p->frozen = true;
+	}
+
+	err = luo_serialize(ctx);
+	if (err) {
+		pr_err("freeze: cannot serialize LUO: %pe; cancelling\n",
+		       ERR_PTR(err));
+		goto cancel;
+	}
+	luo_set_state(ctx, LIVEUPDATE_STATE_FROZEN);
+
+	return 0;
+
+cancel:
+	luo_cancel_all(ctx);
+	luo_set_state(ctx, LIVEUPDATE_STATE_NORMAL);
+	return -ECANCELED;
+}
+
+static void luo_do_cancel(struct luo_ctx *ctx)
+{
+	luo_unserialize(ctx);
+	luo_cancel_all(ctx);
+	luo_set_state(ctx, LIVEUPDATE_STATE_NORMAL);
+}
+
+static void luo_do_finish(struct luo_ctx *ctx)
+{
+	struct luo_participant *p;
+	struct luo_incoming *rec;
+	unsigned int n = 0;
+
+	list_for_each_entry(p, &ctx->participants, list) {
+		if (p->ops->finish)
+			p->ops->finish(p, p->incoming ? p->incoming->data : 0);
+		p->incoming = NULL;
+	}
+
+	list_for_each_entry(rec, &ctx->incoming, list) {
+		rec->owner = NULL;
+		if (rec->claimed)
+			continue;
+		n++;
+		if (ctx->handover)
+			pr_warn("finish: %s/%s did not reclaim its data\n",
+				luo_group_names[rec->group], rec->name);
+	}
+	ctx->nr_unclaimed = n;
+	if (ctx->handover) {
+		if (n)
+			pr_warn("finish: %u subsystem(s) never reclaimed their data\n",
+				n);
+		else
+			pr_info("finish: every subsystem reclaimed its data\n");
+		kho_release_unclaimed();
+	}
+	luo_set_state(ctx, LIVEUPDATE_STATE_NORMAL);
+}
+
+/**
+ * luo_ctx_event() - send an event to a LUO instance
+ * @ctx: the instance
+ * @event: an &enum liveupdate_event
+ *
+ * Return: 0 on success; -EBADRQC for an unknown event; -EBUSY if the
+ * event is not allowed in the current state; -ECANCELED if PREPARE or
+ * FREEZE failed and was rolled back; -EINTR if interrupted while waiting
+ * for another transition.
+ */
+int luo_ctx_event(struct luo_ctx *ctx, u32 event)
+{
+	int err = 0;
+
+	if (event < LIVEUPDATE_EVENT_PREPARE ||
+	    event > LIVEUPDATE_EVENT_FINISH)
+		return -EBADRQC;
+
+	if (mutex_lock_interruptible(&ctx->lock))
+		return -EINTR;
+
+	switch (event) {
+	case LIVEUPDATE_EVENT_PREPARE:
+		if (ctx->state == LIVEUPDATE_STATE_NORMAL)
+			err = luo_do_prepare(ctx);
+		else
+			err = -EBUSY;
+		break;
+	case LIVEUPDATE_EVENT_FREEZE:
+		if (ctx->state == LIVEUPDATE_STATE_PREPARED)
+			err = luo_do_freeze(ctx);
+		else
+			err = -EBUSY;
+		break;
+	case LIVEUPDATE_EVENT_CANCEL:
+		if (ctx->state == LIVEUPDATE_STATE_PREPARED ||
+		    ctx->state == LIVEUPDATE_STATE_FROZEN)
+			luo_do_cancel(ctx);
+		else
+			err = -EBUSY;
+		break;
+	case LIVEUPDATE_EVENT_FINISH:
+		if (ctx->state == LIVEUPDATE_STATE_UPDATED)
+			luo_do_finish(ctx);
+		else
+			err = -EBUSY;
+		break;
+	}
+	mutex_unlock(&ctx->lock);
+
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(luo_ctx_event);
+
+/**
+ * luo_ctx_reboot() - what a kexec does to a LUO instance
+ * @ctx: the instance
+ *
+ * Freezes a prepared instance; does nothing in any other state.
+ *
+ * Return: 0, or -ECANCELED if the freeze failed (the instance is then
+ * back to ``normal`` and the kexec must not go on).
+ */
+int luo_ctx_reboot(struct luo_ctx *ctx)
+{
+	int err = 0;
+
+	mutex_lock(&ctx->lock);
+	switch (ctx->state) {
+	case LIVEUPDATE_STATE_PREPARED:
+		err = luo_do_freeze(ctx);
+		break;
+	case LIVEUPDATE_STATE_UPDATED:
+		if (ctx->handover)
+			pr_warn("kexec before FINISH: the data of the previous update is not passed on\n");
+		break;
+	default:
+		break;
+	}
+	mutex_unlock(&ctx->lock);
+
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(luo_ctx_reboot);
+
+static void luo_ctx_owner_release(struct luo_ctx *ctx)
+{
+	mutex_lock(&ctx->lock);
+	if (ctx->state == LIVEUPDATE_STATE_PREPARED ||
+	    ctx->state == LIVEUPDATE_STATE_FROZEN) {
+		pr_info("control device closed while %s: cancelling\n",
+			luo_state_name(ctx->state));
+		luo_do_cancel(ctx);
+	}
+	mutex_unlock(&ctx->lock);
+}
+
+static struct luo_participant *luo_find(struct luo_ctx *ctx,
+					enum luo_group group, const char *name)
+{
+	struct luo_participant *p;
+
+	list_for_each_entry(p, &ctx->participants, list)
+		if (p->group == group && !strcmp(p->name, name))
+			return p;
+	return NULL;
+}
+
+static struct luo_incoming *luo_find_incoming(struct luo_ctx *ctx,
+					      enum luo_group group,
+					      const char *name)
+{
+	struct luo_incoming *rec;
+
+	list_for_each_entry(rec, &ctx->incoming, list)
+		if (rec->group == group && !strcmp(rec->name, name))
+			return rec;
+	return NULL;
+}
+
+/**
+ * luo_ctx_register() - add a participant to a LUO instance
+ * @ctx: the instance
+ * @p: participant with @p->name, @p->group, @p->ops and @p->owner set
+ *
+ * In the ``updated`` state the participant is linked to the record the
+ * previous kernel handed over under the same group and name, if any.
+ *
+ * Return: 0; -EINVAL for a bad name, group or ops; -EAGAIN if @ctx has not
+ * started yet; -EBUSY while ``prepared`` or ``frozen``; -EEXIST if the
+ * name is taken in the group.
+ */
+int luo_ctx_register(struct luo_ctx *ctx, struct luo_participant *p)
+{
+	size_t len;
+	int err = 0;
+
+	if (!p->name || !p->ops || !p->ops->prepare || !p->ops->freeze ||
+	    p->group >= LUO_NR_GROUPS)
+		return -EINVAL;
+	len = strnlen(p->name, LIVEUPDATE_NAME_MAX + 1);
+	if (!len || len > LIVEUPDATE_NAME_MAX)
+		return -EINVAL;
+
+	mutex_lock(&ctx->lock);
+	switch (ctx->state) {
+	case LIVEUPDATE_STATE_NORMAL:
+	case LIVEUPDATE_STATE_UPDATED:
+		break;
+	case LIVEUPDATE_STATE_UNDEFINED:
+		err = -EAGAIN;
+		goto out;
+	default:
+		err = -EBUSY;
+		goto out;
+	}
+	if (luo_find(ctx, p->group, p->name)) {
+		err = -EEXIST;
+		goto out;
+	}
+
+	p->data = 0;
+	p->prepared = false;
+	p->frozen = false;
+	p->incoming = NULL;
+	if (ctx->state == LIVEUPDATE_STATE_UPDATED) {
+		struct luo_incoming *rec;
+
+		rec = luo_find_incoming(ctx, p->group, p->name);
+		if (rec && !rec->owner) {
+			rec->owner = p;
+			p->incoming = rec;
+		}
+	}
+	list_add_tail(&p->list, &ctx->participants);
+out:
+	mutex_unlock(&ctx->lock);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(luo_ctx_register);
+
+/**
+ * luo_ctx_unregister() - remove a participant from a LUO instance
+ * @ctx: the instance
+ * @p: a participant registered with luo_ctx_register()
+ *
+ * Return: 0; -EBUSY while ``prepared`` or ``frozen``; -ENOENT if @p is not
+ * registered.
+ */
+int luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p)
+{
+	struct luo_participant *it;
+	int err = -ENOENT;
+
+	mutex_lock(&ctx->lock);
+	if (ctx->state == LIVEUPDATE_STATE_PREPARED ||
+	    ctx->state == LIVEUPDATE_STATE_FROZEN) {
+		err = -EBUSY;
+		goto out;
+	}
+	list_for_each_entry(it, &ctx->participants, list) {
+		if (it != p)
+			continue;
+		list_del(&p->list);
+		if (p->incoming)
+			p->incoming->owner = NULL;
+		p->incoming = NULL;
+		err = 0;
+		break;
+	}
+out:
+	mutex_unlock(&ctx->lock);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(luo_ctx_unregister);
+
+/**
+ * luo_ctx_retrieve() - get the data a participant's predecessor handed over
+ * @ctx: the instance
+ * @p: a registered participant
+ * @data: where to store the data
+ *
+ * Marks the data reclaimed. May be called again; returns the same value.
+ *
+ * Return: 0; -ENODATA if @ctx is not ``updated``; -ENOENT if the previous
+ * kernel handed nothing over for @p.
+ */
+int luo_ctx_retrieve(struct luo_ctx *ctx, struct luo_participant *p,
+		     u64 *data)
+{
+	int err = 0;
+
+	mutex_lock(&ctx->lock);
+	if (ctx->state != LIVEUPDATE_STATE_UPDATED) {
+		err = -ENODATA;
+	} else if (!p->incoming) {
+		err = -ENOENT;
+	} else {
+		*data = p->incoming->data;
+		p->incoming->claimed = true;
+	}
+	mutex_unlock(&ctx->lock);
+
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(luo_ctx_retrieve);
+
+/**
+ * luo_ctx_retrieve_name() - get handed-over data by group and name
+ * @ctx: the instance
+ * @group: the participant group
+ * @name: the participant name
+ * @data: where to store the data
+ *
+ * Return: 0; -ENODATA if @ctx is not ``updated``; -ENOENT if nothing was
+ * handed over under that name.
+ */
+int luo_ctx_retrieve_name(struct luo_ctx *ctx, enum luo_group group,
+			  const char *name, u64 *data)
+{
+	struct luo_incoming *rec;
+	int err = 0;
+
+	mutex_lock(&ctx->lock);
+	if (ctx->state != LIVEUPDATE_STATE_UPDATED) {
+		err = -ENODATA;
+	} else {
+		rec = luo_find_incoming(ctx, group, name);
+		if (!rec) {
+			err = -ENOENT;
+		} else {
+			*data = rec->data;
+			rec->claimed = true;
+		}
+	}
+	mutex_unlock(&ctx->lock);
+
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(luo_ctx_retrieve_name);
+
+/* The kernel's own instance. */
+static struct luo_ctx luo_global = {
+	.lock = __MUTEX_INITIALIZER(luo_global.lock),
+	.state = LIVEUPDATE_STATE_UNDEFINED,
+	.participants = LIST_HEAD_INIT(luo_global.participants),
+	.incoming = LIST_HEAD_INIT(luo_global.incoming),
+	.handover = true,
+};
+
+static bool luo_param_enabled = true;
+static bool luo_started;
+static bool luo_init_done;
+
+struct luo_ctx *luo_global_ctx(void)
+{
+	return &luo_global;
+}
+
+static int __init luo_parse_param(char *arg)
+{
+	if (!arg)
+		return -EINVAL;
+	if (kstrtobool(arg, &luo_param_enabled)) {
+		pr_warn("ignoring invalid liveupdate=%s\n", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+early_param("liveupdate", luo_parse_param);
+
+/**
+ * liveupdate_enabled() - is the Live Update Orchestrator running?
+ *
+ * Return: true once LUO has started, unless it is disabled with
+ * ``liveupdate=off`` or because KHO is disabled.
+ */
+bool liveupdate_enabled(void)
+{
+	return READ_ONCE(luo_started);
+}
+EXPORT_SYMBOL_GPL(liveupdate_enabled);
+
+/**
+ * luo_available() - can participants register now?
+ *
+ * Return: 0 once LUO runs; -EAGAIN before it started; -EOPNOTSUPP if it is
+ * disabled.
+ */
+int luo_available(void)
+{
+	if (READ_ONCE(luo_started))
+		return 0;
+	if (!luo_param_enabled || READ_ONCE(luo_init_done))
+		return -EOPNOTSUPP;
+	return -EAGAIN;
+}
+
+/**
+ * liveupdate_state() - current state of the Live Update Orchestrator
+ *
+ * Lockless: the answer may be stale by the time the caller uses it. Use
+ * it for reports, not to decide whether a transition may happen.
+ *
+ * Return: the &enum liveupdate_state.
+ */
+enum liveupdate_state liveupdate_state(void)
+{
+	return READ_ONCE(luo_global.state);
+}
+EXPORT_SYMBOL_GPL(liveupdate_state);
+
+/**
+ * liveupdate_event() - send an event to the Live Update Orchestrator
+ * @event: an &enum liveupdate_event
+ *
+ * For the /dev/liveupdate control device; kernel subsystems do not drive
+ * updates themselves. Waits for a transition already in progress.
+ *
+ * Return: 0 on success; -ENODEV if LUO is not running; -EBADRQC for an
+ * unknown event; -EBUSY if the event is not allowed in the current state;
+ * -ECANCELED if PREPARE or FREEZE failed and every participant was rolled
+ * back to ``normal``; -EINTR if a signal arrived while waiting.
+ */
+int liveupdate_event(u32 event)
+{
+	if (!liveupdate_enabled())
+		return -ENODEV;
+	return luo_ctx_event(&luo_global, event);
+}
+EXPORT_SYMBOL_GPL(liveupdate_event);
+
+/**
+ * liveupdate_owner_release() - the control device's owner went away
+ *
+ * Cancels an update in progress (``prepared`` or ``frozen``); does nothing
+ * in other states. Called when /dev/liveupdate is closed.
+ */
+void liveupdate_owner_release(void)
+{
+	if (liveupdate_enabled())
+		luo_ctx_owner_release(&luo_global);
+}
+EXPORT_SYMBOL_GPL(liveupdate_owner_release);
+
+/**
+ * liveupdate_reboot() - freeze LUO on the way into a kexec
+ *
+ * Called by kernel_kexec() before KHO finalizes the handover. If LUO is
+ * ``prepared`` this sends FREEZE; if it is ``frozen`` already it does
+ * nothing more; in ``normal`` (and ``updated``) nothing is preserved and
+ * the kexec is a plain one.
+ *
+ * Return: 0 if the kexec may go on; -ECANCELED if the freeze failed, in
+ * which case every participant was cancelled, LUO is ``normal`` and the
+ * kexec must be aborted.
+ */
+int liveupdate_reboot(void)
+{
+	if (!liveupdate_enabled())
+		return 0;
+	return luo_ctx_reboot(&luo_global);
+}
+
+/*
+ * After every core initcall, so that KHO (core_initcall) is set up; from
+ * postcore initcalls on, subsystems find the state and the previous
+ * kernel's data in place.
+ */
+static int __init luo_init(void)
+{
+	WRITE_ONCE(luo_init_done, true);
+	if (!luo_param_enabled ||
+	    (!kho_is_enabled() && !kho_is_handover_boot())) {
+		pr_info("disabled%s\n",
+			luo_param_enabled ? " because KHO is disabled" : "");
+		return 0;
+	}
+
+	luo_load_from_kho(&luo_global);
+	WRITE_ONCE(luo_started, true);
+
+	return 0;
+}
+core_initcall_sync(luo_init);
+
+/*
+ * With LUO built in, KHO leaves it to LUO to free handed-over memory that
+ * nobody claimed. Unless this kernel is ``updated`` (then FINISH does it),
+ * nobody ever will: LUO is disabled, its data was refused, or the previous
+ * kernel handed over no LUO data at all. Free it once every built-in KHO
+ * user had its chance to claim its own memory. Does nothing without a
+ * handover.
+ */
+static int __init luo_late_release(void)
+{
+	if (READ_ONCE(luo_global.state) != LIVEUPDATE_STATE_UPDATED)
+		kho_release_unclaimed();
+	return 0;
+}
+late_initcall_sync(luo_late_release);
+
+/* /sys/kernel/liveupdate/ */
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n", luo_state_name(liveupdate_state()));
+}
+
+static struct kobj_attribute luo_state_attr = __ATTR_RO(state);
+
+static ssize_t subsystems_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	struct luo_participant *p;
+	int len = 0;
+
+	mutex_lock(&luo_global.lock);
+	list_for_each_entry(p, &luo_global.participants, list)
+		if (p->group == LUO_GROUP_SUBSYSTEMS)
+			len += sysfs_emit_at(buf, len, "%s\n", p->name);
+	mutex_unlock(&luo_global.lock);
+
+	return len;
+}
+
+static struct kobj_attribute luo_subsystems_attr = __ATTR_RO(subsystems);
+
+static ssize_t reclaimed_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	struct luo_incoming *rec;
+	int len = 0;
+
+	mutex_lock(&luo_global.lock);
+	list_for_each_entry(rec, &luo_global.incoming, list)
+		if (rec->group == LUO_GROUP_SUBSYSTEMS)
+			len += sysfs_emit_at(buf, len, "%s %s\n", rec->name,
+					     rec->claimed ? "reclaimed" :
+							    "unclaimed");
+	mutex_unlock(&luo_global.lock);
+
+	return len;
+}
+
+static struct kobj_attribute luo_reclaimed_attr = __ATTR_RO(reclaimed);
+
+static struct attribute *luo_attrs[] = {
+	&luo_state_attr.attr,
+	&luo_subsystems_attr.attr,
+	&luo_reclaimed_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group luo_attr_group = {
+	.attrs = luo_attrs,
+};
+
+#ifdef CONFIG_LIVEUPDATE_DEBUGFS
+static int luo_participants_show(struct seq_file *m, void *v)
+{
+	struct luo_participant *p;
+
+	mutex_lock(&luo_global.lock);
+	seq_printf(m, "state %s\n", luo_state_name(luo_global.state));
+	list_for_each_entry(p, &luo_global.participants, list)
+		seq_printf(m, "%s/%s prepared=%d frozen=%d data=%#llx incoming=%s\n",
+			   luo_group_names[p->group], p->name, p->prepared,
+			   p->frozen, p->data, p->incoming ? "yes" : "no");
+	mutex_unlock(&luo_global.lock);
+
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(luo_participants);
+
+static ssize_t luo_fdt_read(struct file *file, char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	ssize_t ret = 0;
+	void *fdt;
+
+	mutex_lock(&luo_global.lock);
+	if (luo_global.fdt_folio) {
+		fdt = folio_address(luo_global.fdt_folio);
+		ret = simple_read_from_buffer(ubuf, count, ppos, fdt,
+					      fdt_totalsize(fdt));
+	}
+	mutex_unlock(&luo_global.lock);
+
+	return ret;
+}
+
+static const struct file_operations luo_fdt_fops = {
+	.owner = THIS_MODULE,
+	.read = luo_fdt_read,
+	.llseek = default_llseek,
+};
+
+static void __init luo_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("liveupdate", NULL);
+
+	debugfs_create_file("participants", 0400, dir, NULL,
+			    &luo_participants_fops);
+	debugfs_create_file("fdt", 0400, dir, NULL, &luo_fdt_fops);
+}
+#else
+static inline void luo_debugfs_init(void)
+{
+}
+#endif
+
+static int __init luo_sysfs_init(void)
+{
+	struct kobject *kobj;
+	int err;
+
+	kobj = kobject_create_and_add("liveupdate", kernel_kobj);
+	if (!kobj)
+		return -ENOMEM;
+	err = sysfs_create_group(kobj, &luo_attr_group);
+	if (err) {
+		pr_err("cannot create /sys/kernel/liveupdate: %pe\n",
+		       ERR_PTR(err));
+		kobject_put(kobj);
+		return err;
+	}
+	luo_debugfs_init();
+
+	return 0;
+}
+subsys_initcall(luo_sysfs_init);

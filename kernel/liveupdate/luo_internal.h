@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Live Update Orchestrator (LUO): definitions shared by the LUO core files
+ * and its KUnit test. Not an API for the rest of the kernel.
+ */
+#ifndef _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
+#define _KERNEL_LIVEUPDATE_LUO_INTERNAL_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/liveupdate.h>
+#include <linux/liveupdate/luo_abi.h>
+#include <kunit/visibility.h>
+
+struct folio;
+
+/**
+ * enum luo_group - kinds of participants
+ * @LUO_GROUP_SUBSYSTEMS: &struct liveupdate_subsystem (luo_subsystems.c)
+ * @LUO_NR_GROUPS: number of groups
+ *
+ * Each group is one node of the LUO FDT. Later kinds (preserved files,
+ * sessions, devices) become new groups: the state machine, the registry
+ * and the serialization do not change, only the ABI version does.
+ */
+enum luo_group {
+	LUO_GROUP_SUBSYSTEMS,
+	LUO_NR_GROUPS,
+};
+
+extern const char * const luo_group_names[LUO_NR_GROUPS];
+
+/**
+ * struct luo_participant_ops - what the state machine calls
+ * @prepare: see &struct liveupdate_subsystem_ops.prepare; required
+ * @freeze: see &struct liveupdate_subsystem_ops.freeze; required
+ * @cancel: see &struct liveupdate_subsystem_ops.cancel; optional
+ * @finish: see &struct liveupdate_subsystem_ops.finish; optional
+ */
+struct luo_participant_ops {
+	int (*prepare)(struct luo_participant *p, u64 *data);
+	int (*freeze)(struct luo_participant *p, u64 *data);
+	void (*cancel)(struct luo_participant *p, u64 data);
+	void (*finish)(struct luo_participant *p, u64 data);
+};
+
+struct luo_incoming;
+
+/**
+ * struct luo_participant - one entry of LUO's registry
+ * @list: link in &struct luo_ctx.participants, in registration order
+ * @name: name, unique in @group; owned by the registrant
+ * @group: kind of participant, selects the FDT node it is saved under
+ * @ops: callbacks
+ * @owner: the registrant's object (e.g. &struct liveupdate_subsystem)
+ * @data: value to hand over, set by @ops->prepare and @ops->freeze
+ * @prepared: @ops->prepare succeeded and nothing cancelled it yet
+ * @frozen: @ops->freeze succeeded and nothing cancelled it yet
+ * @incoming: in the ``updated`` state, what the previous kernel handed
+ *	over under the same group and name, or NULL
+ */
+struct luo_participant {
+	struct list_head list;
+	const char *name;
+	enum luo_group group;
+	const struct luo_participant_ops *ops;
+	void *owner;
+	u64 data;
+	bool prepared;
+	bool frozen;
+	struct luo_incoming *incoming;
+};
+
+/**
+ * struct luo_incoming - one participant record from the previous kernel
+ * @list: link in &struct luo_ctx.incoming
+ * @group: group it was saved under
+ * @name: its name
+ * @data: the value the previous kernel's participant handed over
+ * @claimed: someone retrieved @data
+ * @owner: the participant registered under @name in this kernel, or NULL
+ */
+struct luo_incoming {
+	struct list_head list;
+	enum luo_group group;
+	char name[LUO_FDT_NAME_MAX];
+	u64 data;
+	bool claimed;
+	struct luo_participant *owner;
+};
+
+/**
+ * struct luo_ctx - one instance of the LUO state machine
+ * @lock: serializes transitions, registration and retrieval
+ * @state: current state; written under @lock, read locklessly for reports
+ * @participants: registered &struct luo_participant, in registration order
+ * @incoming: &struct luo_incoming records from the previous kernel; kept
+ *	after FINISH so that sysfs can report what was reclaimed
+ * @nr_unclaimed: records nobody retrieved, counted at FINISH
+ * @handover: publish to and release through KHO; false in KUnit instances
+ * @fdt_folio: outgoing LUO FDT while ``frozen``, else NULL
+ *
+ * The kernel has one instance; KUnit creates private ones.
+ */
+struct luo_ctx {
+	struct mutex lock;	/* serializes everything below */
+	enum liveupdate_state state;
+	struct list_head participants;
+	struct list_head incoming;
+	unsigned int nr_unclaimed;
+	bool handover;
+	struct folio *fdt_folio;
+};
+
+/* luo_core.c */
+void luo_ctx_init(struct luo_ctx *ctx, bool handover);
+void luo_ctx_destroy(struct luo_ctx *ctx);
+int luo_ctx_event(struct luo_ctx *ctx, u32 event);
+int luo_ctx_reboot(struct luo_ctx *ctx);
+int luo_ctx_register(struct luo_ctx *ctx, struct luo_participant *p);
+int luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p);
+int luo_ctx_retrieve(struct luo_ctx *ctx, struct luo_participant *p,
+		     u64 *data);
+int luo_ctx_retrieve_name(struct luo_ctx *ctx, enum luo_group group,
+			  const char *name, u64 *data);
+struct luo_ctx *luo_global_ctx(void);
+int luo_available(void);
+
+/* luo_serialize.c */
+int luo_ctx_load(struct luo_ctx *ctx, const void *fdt, size_t size);
+void luo_incoming_free(struct list_head *records);
+int luo_serialize(struct luo_ctx *ctx);
+void luo_unserialize(struct luo_ctx *ctx);
+int luo_load_from_kho(struct luo_ctx *ctx);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+int luo_fdt_build(struct list_head *participants, void *buf, size_t size);
+int luo_fdt_parse(const void *fdt, size_t size, struct list_head *records);
+#endif
+
+#endif /* _KERNEL_LIVEUPDATE_LUO_INTERNAL_H */

@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the Live Update Orchestrator (LUO).
+ */
+
+/**
+ * DOC: LUO KUnit suite
+ *
+ * Suite "liveupdate". Every test runs on private &struct luo_ctx instances
+ * with fake participants that log their calls, so the kernel's own state
+ * machine, its participants and KHO are never touched. Covered: every
+ * legal and illegal transition, rollback order when the k-th of n
+ * participants fails prepare or freeze, the kexec path, the registration
+ * rules, the serialization round trip through a second instance (as the
+ * next kernel would see it), and refusal of malformed or unknown-version
+ * handover data.
+ */
+
+#include <kunit/test.h>
+#include <linux/libfdt.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "luo_internal.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+#define NPARTS		4
+#define MAXLOG		64
+
+enum { OP_PREPARE = 1, OP_FREEZE, OP_CANCEL, OP_FINISH };
+
+#define LOG(op, idx)	(((op) << 8) | (idx))
+
+struct luo_kunit_env;
+
+struct luo_kunit_part {
+	struct luo_participant p;
+	struct luo_kunit_env *env;
+	char name[16];
+	int idx;
+};
+
+struct luo_kunit_env {
+	struct luo_ctx ctx;
+	struct luo_kunit_part parts[NPARTS];
+	int fail_prepare;
+	int fail_freeze;
+	u32 log[MAXLOG];
+	unsigned int nlog;
+	u64 finish_data[NPARTS];
+};
+
+static struct luo_kunit_part *to_part(struct luo_participant *p)
+{
+	return container_of(p, struct luo_kunit_part, p);
+}
+
+static void env_log(struct luo_kunit_part *kp, int op)
+{
+	struct luo_kunit_env *env = kp->env;
+
+	if (env->nlog < MAXLOG)
+		env->log[env->nlog++] = LOG(op, kp->idx);
+}
+
+static int fake_prepare(struct luo_participant *p, u64 *data)
+{
+	struct luo_kunit_part *kp = to_part(p);
+
+	env_log(kp, OP_PREPARE);
+	if (kp->env->fail_prepare == kp->idx)
+		return -EIO;
+	*data = 0x1000 + kp->idx;
+	return 0;
+}
+
+static int fake_freeze(struct luo_participant *p, u64 *data)
+{
+	struct luo_kunit_part *kp = to_part(p);
+
+	env_log(kp, OP_FREEZE);
+	if (kp->env->fail_freeze == kp->idx)
+		return -EIO;
+	*data += 0x100;
+	return 0;
+}
+
+static void fake_cancel(struct luo_participant *p, u64 data)
+{
+	env_log(to_part(p), OP_CANCEL);
+}
+
+static void fake_finish(struct luo_participant *p, u64 data)
+{
+	struct luo_kunit_part *kp = to_part(p);
+
+	env_log(kp, OP_FINISH);
+	kp->env->finish_data[kp->idx] = data;
+}
+
+static const struct luo_participant_ops fake_ops = {
+	.prepare = fake_prepare,
+	.freeze = fake_freeze,
+	.cancel = fake_cancel,
+	.finish = fake_finish,
+};
+
+/* A normal-state instance with @n registered fake participants. */
+static struct luo_kunit_env *env_create(struct kunit *test, int n)
+{
+	struct luo_kunit_env *env;
+	int i;
+
+	env = kunit_kzalloc(test, sizeof(*env), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, env);
+	luo_ctx_init(&env->ctx, false);
+	KUNIT_ASSERT_EQ(test, luo_ctx_load(&env->ctx, NULL, 0), 0);
+	KUNIT_ASSERT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_NORMAL);
+	env->fail_prepare = -1;
+	env->fail_freeze = -1;
+
+	for (i = 0; i < NPARTS; i++) {
+		struct luo_kunit_part *kp = &env->parts[i];
+
+		kp->env = env;
+		kp->idx = i;
+		snprintf(kp->name, sizeof(kp->name), "part%d", i);
+		kp->p.name = kp->name;
+		kp->p.group = LUO_GROUP_SUBSYSTEMS;
+		kp->p.ops = &fake_ops;
+		kp->p.owner = kp;
+		if (i < n)
+			KUNIT_ASSERT_EQ(test,
+					luo_ctx_register(&env->ctx, &kp->p), 0);
+	}
+	return env;
+}
+
+static void env_destroy(struct luo_kunit_env *env)
+{
+	luo_ctx_destroy(&env->ctx);
+}
+
+static void expect_log(struct kunit *test, struct luo_kunit_env *env,
+		       const u32 *want, unsigned int n)
+{
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, env->nlog, n);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ_MSG(test, env->log[i], want[i], "call %u", i);
+}
+
+struct transition_case {
+	enum liveupdate_state from;
+	u32 event;
+	int err;
+	enum liveupdate_state to;
+};
+
+static const struct transition_case transitions[] = {
+#define T(f, e, r, t) { LIVEUPDATE_STATE_##f, LIVEUPDATE_EVENT_##e, r, \
+			LIVEUPDATE_STATE_##t }
+	T(UNDEFINED, PREPARE, -EBUSY, UNDEFINED),
+	T(UNDEFINED, FREEZE, -EBUSY, UNDEFINED),
+	T(UNDEFINED, CANCEL, -EBUSY, UNDEFINED),
+	T(UNDEFINED, FINISH, -EBUSY, UNDEFINED),
+	T(NORMAL, PREPARE, 0, PREPARED),
+	T(NORMAL, FREEZE, -EBUSY, NORMAL),
+	T(NORMAL, CANCEL, -EBUSY, NORMAL),
+	T(NORMAL, FINISH, -EBUSY, NORMAL),
+	T(PREPARED, PREPARE, -EBUSY, PREPARED),
+	T(PREPARED, FREEZE, 0, FROZEN),
+	T(PREPARED, CANCEL, 0, NORMAL),
+	T(PREPARED, FINISH, -EBUSY, PREPARED),
+	T(FROZEN, PREPARE, -EBUSY, FROZEN),
+	T(FROZEN, FREEZE, -EBUSY, FROZEN),
+	T(FROZEN, CANCEL, 0, NORMAL),
+	T(FROZEN, FINISH, -EBUSY, FROZEN),
+	T(UPDATED, PREPARE, -EBUSY, UPDATED),
+	T(UPDATED, FREEZE, -EBUSY, UPDATED),
+	T(UPDATED, CANCEL, -EBUSY, UPDATED),
+	T(UPDATED, FINISH, 0, NORMAL),
+#undef T
+};
+
+static void luo_test_transitions(struct kunit *test)
+{
+	static const u32 bad_events[] = { 0, 5, 0x80000000, U32_MAX };
+	enum liveupdate_state s;
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(transitions); i++) {
+		const struct transition_case *tc = &transitions[i];
+		struct luo_kunit_env *env = env_create(test, 2);
+
+		env->ctx.state = tc->from;
+		KUNIT_EXPECT_EQ_MSG(test, luo_ctx_event(&env->ctx, tc->event),
+				    tc->err, "case %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, env->ctx.state, tc->to, "case %u", i);
+		env_destroy(env);
+	}
+
+	for (s = LIVEUPDATE_STATE_UNDEFINED; s <= LIVEUPDATE_STATE_UPDATED;
+	     s++) {
+		for (j = 0; j < ARRAY_SIZE(bad_events); j++) {
+			struct luo_kunit_env *env = env_create(test, 1);
+
+			env->ctx.state = s;
+			KUNIT_EXPECT_EQ(test,
+					luo_ctx_event(&env->ctx, bad_events[j]),
+					-EBADRQC);
+			KUNIT_EXPECT_EQ(test, env->ctx.state, s);
+			KUNIT_EXPECT_EQ(test, env->nlog, 0);
+			env_destroy(env);
+		}
+	}
+}
+
+/* A full legal cycle calls everyone in the documented order. */
+static void luo_test_call_order(struct kunit *test)
+{
+	struct luo_kunit_env *env = env_create(test, 3);
+	static const u32 want[] = {
+		LOG(OP_PREPARE, 0), LOG(OP_PREPARE, 1), LOG(OP_PREPARE, 2),
+		LOG(OP_FREEZE, 0), LOG(OP_FREEZE, 1), LOG(OP_FREEZE, 2),
+		LOG(OP_CANCEL, 2), LOG(OP_CANCEL, 1), LOG(OP_CANCEL, 0),
+	};
+
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), 0);
+	KUNIT_EXPECT_EQ(test, env->parts[1].p.data, 0x1001);
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_FREEZE), 0);
+	KUNIT_EXPECT_EQ(test, env->parts[1].p.data, 0x1101);
+	KUNIT_EXPECT_NOT_NULL(test, env->ctx.fdt_folio);
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_CANCEL), 0);
+	KUNIT_EXPECT_NULL(test, env->ctx.fdt_folio);
+	expect_log(test, env, want, ARRAY_SIZE(want));
+	env_destroy(env);
+}
+
+static void luo_test_prepare_rollback(struct kunit *test)
+{
+	int k, i;
+
+	for (k = 0; k < NPARTS; k++) {
+		struct luo_kunit_env *env = env_create(test, NPARTS);
+		u32 want[2 * NPARTS];
+		unsigned int n = 0;
+
+		env->fail_prepare = k;
+		for (i = 0; i <= k; i++)
+			want[n++] = LOG(OP_PREPARE, i);
+		for (i = k - 1; i >= 0; i--)
+			want[n++] = LOG(OP_CANCEL, i);
+
+		KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+						    LIVEUPDATE_EVENT_PREPARE),
+				-ECANCELED);
+		KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_NORMAL);
+		expect_log(test, env, want, n);
+		for (i = 0; i < NPARTS; i++)
+			KUNIT_EXPECT_FALSE(test, env->parts[i].p.prepared);
+
+		/* The instance is usable again once the fault is gone. */
+		env->fail_prepare = -1;
+		KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+						    LIVEUPDATE_EVENT_PREPARE), 0);
+		KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+						    LIVEUPDATE_EVENT_CANCEL), 0);
+		env_destroy(env);
+	}
+}
+
+static void luo_test_freeze_rollback(struct kunit *test)
+{
+	int k, i;
+
+	for (k = 0; k < NPARTS; k++) {
+		struct luo_kunit_env *env = env_create(test, NPARTS);
+		u32 want[3 * NPARTS];
+		unsigned int n = 0;
+
+		for (i = 0; i < NPARTS; i++)
+			want[n++] = LOG(OP_PREPARE, i);
+		for (i = 0; i <= k; i++)
+			want[n++] = LOG(OP_FREEZE, i);
+		for (i = NPARTS - 1; i >= 0; i--)
+			want[n++] = LOG(OP_CANCEL, i);
+
+		KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+						    LIVEUPDATE_EVENT_PREPARE), 0);
+		env->fail_freeze = k;
+		KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+						    LIVEUPDATE_EVENT_FREEZE),
+				-ECANCELED);
+		KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_NORMAL);
+		KUNIT_EXPECT_NULL(test, env->ctx.fdt_folio);
+		expect_log(test, env, want, n);
+		for (i = 0; i < NPARTS; i++) {
+			KUNIT_EXPECT_FALSE(test, env->parts[i].p.prepared);
+			KUNIT_EXPECT_FALSE(test, env->parts[i].p.frozen);
+		}
+		env_destroy(env);
+	}
+}
+
+static void luo_test_reboot(struct kunit *test)
+{
+	struct luo_kunit_env *env = env_create(test, 2);
+
+	/* normal: a plain kexec, nobody is called */
+	KUNIT_EXPECT_EQ(test, luo_ctx_reboot(&env->ctx), 0);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_NORMAL);
+	KUNIT_EXPECT_EQ(test, env->nlog, 0);
+
+	/* prepared: freezes on its own */
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), 0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_reboot(&env->ctx), 0);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_FROZEN);
+	KUNIT_EXPECT_NOT_NULL(test, env->ctx.fdt_folio);
+
+	/* frozen: nothing more to do */
+	env->nlog = 0;
+	KUNIT_EXPECT_EQ(test, luo_ctx_reboot(&env->ctx), 0);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_FROZEN);
+	KUNIT_EXPECT_EQ(test, env->nlog, 0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_CANCEL), 0);
+
+	/* prepared with a failing freeze: the kexec must be refused */
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), 0);
+	env->fail_freeze = 1;
+	KUNIT_EXPECT_EQ(test, luo_ctx_reboot(&env->ctx), -ECANCELED);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_NORMAL);
+	env_destroy(env);
+}
+
+static void luo_test_registry(struct kunit *test)
+{
+	struct luo_kunit_env *env = env_create(test, 2);
+	struct luo_participant bad = { .group = LUO_GROUP_SUBSYSTEMS,
+				       .ops = &fake_ops };
+	static const struct luo_participant_ops no_freeze = {
+		.prepare = fake_prepare,
+	};
+	char longname[LIVEUPDATE_NAME_MAX + 2];
+	struct luo_ctx fresh;
+	u64 data;
+
+	/* names and ops */
+	bad.name = "part0";
+	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &bad), -EEXIST);
+	bad.name = NULL;
+	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &bad), -EINVAL);
+	bad.name = "";
+	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &bad), -EINVAL);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	bad.name = longname;
+	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &bad), -EINVAL);
+	longname[LIVEUPDATE_NAME_MAX] = '\0';
+	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &bad), 0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &bad), 0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &bad), -ENOENT);
+	bad.name = "x";
+	bad.ops = &no_freeze;
+	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &bad), -EINVAL);
+	bad.ops = &fake_ops;
+	bad.group = LUO_NR_GROUPS;
+	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &bad), -EINVAL);
+	bad.group = LUO_GROUP_SUBSYSTEMS;
+
+	/* retrieval needs the updated state */
+	KUNIT_EXPECT_EQ(test, luo_ctx_retrieve(&env->ctx, &env->parts[0].p,
+					       &data), -ENODATA);
+
+	/* prepared and frozen: the set of participants is fixed */
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), 0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &env->parts[2].p),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[0].p),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_FREEZE), 0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &env->parts[2].p),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[0].p),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_CANCEL), 0);
+
+	/* normal again: both allowed */
+	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[0].p),
+			0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &env->parts[0].p),
+			0);
+
+	/* updated: allowed */
+	env->ctx.state = LIVEUPDATE_STATE_UPDATED;
+	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &env->parts[2].p),
+			0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_retrieve(&env->ctx, &env->parts[2].p,
+					       &data), -ENOENT);
+	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[2].p),
+			0);
+	env_destroy(env);
+
+	/* not started yet */
+	luo_ctx_init(&fresh, false);
+	bad.name = "early";
+	KUNIT_EXPECT_EQ(test, luo_ctx_register(&fresh, &bad), -EAGAIN);
+	luo_ctx_destroy(&fresh);
+}
+
+static void luo_test_build_parse(struct kunit *test)
+{
+	struct luo_kunit_env *env = env_create(test, NPARTS);
+	struct luo_incoming *rec;
+	LIST_HEAD(records);
+	void *buf;
+	int i = 0;
+
+	buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	env->parts[0].p.data = 0;
+	env->parts[1].p.data = U64_MAX;
+	env->parts[2].p.data = 0x123456789abcdef0ULL;
+	env->parts[3].p.data = 1;
+
+	KUNIT_EXPECT_EQ(test, luo_fdt_build(&env->ctx.participants, buf, 64),
+			-ENOSPC);
+	KUNIT_ASSERT_EQ(test, luo_fdt_build(&env->ctx.participants, buf,
+					    PAGE_SIZE), 0);
+	KUNIT_ASSERT_EQ(test, luo_fdt_parse(buf, PAGE_SIZE, &records), 0);
+	list_for_each_entry(rec, &records, list) {
+		KUNIT_ASSERT_LT(test, i, NPARTS);
+		KUNIT_EXPECT_EQ(test, rec->group, LUO_GROUP_SUBSYSTEMS);
+		KUNIT_EXPECT_STREQ(test, rec->name, env->parts[i].name);
+		KUNIT_EXPECT_EQ(test, rec->data, env->parts[i].p.data);
+		KUNIT_EXPECT_FALSE(test, rec->claimed);
+		i++;
+	}
+	KUNIT_EXPECT_EQ(test, i, NPARTS);
+	luo_incoming_free(&records);
+
+	/* An empty registry still produces a valid blob. */
+	INIT_LIST_HEAD(&records);
+	{
+		LIST_HEAD(none);
+
+		KUNIT_ASSERT_EQ(test, luo_fdt_build(&none, buf, PAGE_SIZE), 0);
+		KUNIT_EXPECT_EQ(test, luo_fdt_parse(buf, PAGE_SIZE, &records),
+				0);
+		KUNIT_EXPECT_TRUE(test, list_empty(&records));
+	}
+	env_destroy(env);
+}
+
+/*
+ * Freeze one instance, boot a second one from its blob (what the next
+ * kernel does), reclaim some data and FINISH.
+ */
+static void luo_test_handover_cycle(struct kunit *test)
+{
+	struct luo_kunit_env *old = env_create(test, 3);
+	struct luo_kunit_env *new = env_create(test, 0);
+	struct folio *folio;
+	u64 data = 0;
+
+	KUNIT_ASSERT_EQ(test, luo_ctx_event(&old->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), 0);
+	KUNIT_ASSERT_EQ(test, luo_ctx_reboot(&old->ctx), 0);
+	folio = old->ctx.fdt_folio;
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+
+	luo_ctx_destroy(&new->ctx);
+	luo_ctx_init(&new->ctx, false);
+	KUNIT_ASSERT_EQ(test, luo_ctx_load(&new->ctx, folio_address(folio),
+					   folio_size(folio)), 0);
+	KUNIT_EXPECT_EQ(test, new->ctx.state, LIVEUPDATE_STATE_UPDATED);
+
+	/* part0 reclaims, part1 registers but does not, part2 never comes */
+	KUNIT_ASSERT_EQ(test, luo_ctx_register(&new->ctx, &new->parts[0].p),
+			0);
+	KUNIT_ASSERT_EQ(test, luo_ctx_register(&new->ctx, &new->parts[1].p),
+			0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_retrieve(&new->ctx, &new->parts[0].p,
+					       &data), 0);
+	KUNIT_EXPECT_EQ(test, data, 0x1100);
+	KUNIT_EXPECT_EQ(test, luo_ctx_retrieve_name(&new->ctx,
+						    LUO_GROUP_SUBSYSTEMS,
+						    "nobody", &data), -ENOENT);
+
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&new->ctx,
+					    LIVEUPDATE_EVENT_FINISH), 0);
+	KUNIT_EXPECT_EQ(test, new->ctx.state, LIVEUPDATE_STATE_NORMAL);
+	KUNIT_EXPECT_EQ(test, new->finish_data[0], 0x1100);
+	KUNIT_EXPECT_EQ(test, new->finish_data[1], 0x1101);
+	KUNIT_EXPECT_EQ(test, new->ctx.nr_unclaimed, 2);
+
+	/* After FINISH nothing can be retrieved any more. */
+	KUNIT_EXPECT_EQ(test, luo_ctx_retrieve(&new->ctx, &new->parts[0].p,
+					       &data), -ENODATA);
+
+	env_destroy(new);
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&old->ctx,
+					    LIVEUPDATE_EVENT_CANCEL), 0);
+	env_destroy(old);
+}
+
+/* How to spoil a blob that would otherwise be valid. */
+struct bad_blob {
+	const char *desc;
+	const char *compat;	/* NULL: no compatible property */
+	bool no_group;
+	bool extra_group;
+	const char *name;	/* NULL: no name property */
+	int name_len;		/* > 0: raw bytes of @name, maybe no NUL */
+	int data_len;		/* 0: no data property */
+	bool extra_prop;
+	bool child;
+	const char *name2;	/* a second record */
+	size_t truncate;	/* > 0: pretend only this many bytes exist */
+	int err;
+};
+
+static const struct bad_blob bad_blobs[] = {
+	{ "valid", LUO_FDT_COMPATIBLE, .name = "a", .data_len = 8, .err = 0 },
+	{ "no compatible", NULL, .name = "a", .data_len = 8, .err = -EINVAL },
+	{ "unknown version", "luo-6.12,luo-v2", .name = "a", .data_len = 8,
+	  .err = -EPROTONOSUPPORT },
+	{ "other format", "luo-6.12,kho-v1", .name = "a", .data_len = 8,
+	  .err = -EPROTONOSUPPORT },
+	{ "group missing", LUO_FDT_COMPATIBLE, .no_group = true,
+	  .err = -EINVAL },
+	{ "unknown group", LUO_FDT_COMPATIBLE, .extra_group = true,
+	  .name = "a", .data_len = 8, .err = -EINVAL },
+	{ "no name", LUO_FDT_COMPATIBLE, .data_len = 8, .err = -EINVAL },
+	{ "empty name", LUO_FDT_COMPATIBLE, .name = "", .data_len = 8,
+	  .err = -EINVAL },
+	{ "unterminated name", LUO_FDT_COMPATIBLE, .name = "abc",
+	  .name_len = 3, .data_len = 8, .err = -EINVAL },
+	{ "no data", LUO_FDT_COMPATIBLE, .name = "a", .err = -EINVAL },
+	{ "short data", LUO_FDT_COMPATIBLE, .name = "a", .data_len = 4,
+	  .err = -EINVAL },
+	{ "long data", LUO_FDT_COMPATIBLE, .name = "a", .data_len = 16,
+	  .err = -EINVAL },
+	{ "unknown property", LUO_FDT_COMPATIBLE, .name = "a", .data_len = 8,
+	  .extra_prop = true, .err = -EINVAL },
+	{ "child node", LUO_FDT_COMPATIBLE, .name = "a", .data_len = 8,
+	  .child = true, .err = -EINVAL },
+	{ "duplicate name", LUO_FDT_COMPATIBLE, .name = "a", .data_len = 8,
+	  .name2 = "a", .err = -EINVAL },
+	{ "truncated", LUO_FDT_COMPATIBLE, .name = "a", .data_len = 8,
+	  .truncate = 100, .err = -EINVAL },
+	{ "shorter than a header", LUO_FDT_COMPATIBLE, .name = "a",
+	  .data_len = 8, .truncate = 8, .err = -EINVAL },
+};
+
+static int bad_blob_build(const struct bad_blob *b, void *buf, size_t size)
+{
+	static const u8 zeros[16];
+	int err;
+
+	err = fdt_create(buf, size);
+	err = err ?: fdt_finish_reservemap(buf);
+	err = err ?: fdt_begin_node(buf, "");
+	if (b->compat)
+		err = err ?: fdt_property_string(buf, "compatible", b->compat);
+	if (!b->no_group) {
+		err = err ?: fdt_begin_node(buf, LUO_FDT_GROUP_SUBSYSTEMS);
+		err = err ?: fdt_begin_node(buf, "0");
+		if (b->name && b->name_len)
+			err = err ?: fdt_property(buf, LUO_FDT_PROP_NAME,
+						  b->name, b->name_len);
+		else if (b->name)
+			err = err ?: fdt_property_string(buf, LUO_FDT_PROP_NAME,
+							 b->name);
+		if (b->data_len)
+			err = err ?: fdt_property(buf, LUO_FDT_PROP_DATA,
+						  zeros, b->data_len);
+		if (b->extra_prop)
+			err = err ?: fdt_property_u32(buf, "extra", 1);
+		if (b->child) {
+			err = err ?: fdt_begin_node(buf, "child");
+			err = err ?: fdt_end_node(buf);
+		}
+		err = err ?: fdt_end_node(buf);
+		if (b->name2) {
+			err = err ?: fdt_begin_node(buf, "1");
+			err = err ?: fdt_property_string(buf, LUO_FDT_PROP_NAME,
+							 b->name2);
+			err = err ?: fdt_property_u64(buf, LUO_FDT_PROP_DATA,
+						      2);
+			err = err ?: fdt_end_node(buf);
+		}
+		err = err ?: fdt_end_node(buf);
+	}
+	if (b->extra_group) {
+		err = err ?: fdt_begin_node(buf, "bogus");
+		err = err ?: fdt_end_node(buf);
+	}
+	err = err ?: fdt_end_node(buf);
+	return err ?: fdt_finish(buf);
+}
+
+static void luo_test_malformed(struct kunit *test)
+{
+	void *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (i = 0; i < ARRAY_SIZE(bad_blobs); i++) {
+		const struct bad_blob *b = &bad_blobs[i];
+		struct luo_kunit_env *env = env_create(test, 0);
+		size_t size = b->truncate ?: PAGE_SIZE;
+		LIST_HEAD(records);
+
+		memset(buf, 0, PAGE_SIZE);
+		KUNIT_ASSERT_EQ_MSG(test, bad_blob_build(b, buf, PAGE_SIZE), 0,
+				    "%s", b->desc);
+		KUNIT_EXPECT_EQ_MSG(test, luo_fdt_parse(buf, size, &records),
+				    b->err, "%s", b->desc);
+		KUNIT_EXPECT_EQ_MSG(test, list_empty(&records), !!b->err,
+				    "%s", b->desc);
+		luo_incoming_free(&records);
+
+		/* What the next kernel does with it at boot. */
+		luo_ctx_destroy(&env->ctx);
+		luo_ctx_init(&env->ctx, false);
+		KUNIT_EXPECT_EQ_MSG(test, luo_ctx_load(&env->ctx, buf, size),
+				    b->err, "%s", b->desc);
+		KUNIT_EXPECT_EQ_MSG(test, env->ctx.state,
+				    b->err ? LIVEUPDATE_STATE_NORMAL :
+					     LIVEUPDATE_STATE_UPDATED,
+				    "%s", b->desc);
+		KUNIT_EXPECT_EQ_MSG(test, list_empty(&env->ctx.incoming),
+				    !!b->err, "%s", b->desc);
+		env_destroy(env);
+	}
+
+	/* Not an FDT at all. */
+	memset(buf, 0xa5, PAGE_SIZE);
+	{
+		LIST_HEAD(records);
+
+		KUNIT_EXPECT_EQ(test, luo_fdt_parse(buf, PAGE_SIZE, &records),
+				-EINVAL);
+		KUNIT_EXPECT_TRUE(test, list_empty(&records));
+	}
+}
+
+static struct kunit_case luo_test_cases[] = {
+	KUNIT_CASE(luo_test_transitions),
+	KUNIT_CASE(luo_test_call_order),
+	KUNIT_CASE(luo_test_prepare_rollback),
+	KUNIT_CASE(luo_test_freeze_rollback),
+	KUNIT_CASE(luo_test_reboot),
+	KUNIT_CASE(luo_test_registry),
+	KUNIT_CASE(luo_test_build_parse),
+	KUNIT_CASE(luo_test_handover_cycle),
+	KUNIT_CASE(luo_test_malformed),
+	{}
+};
+
+static struct kunit_suite luo_test_suite = {
+	.name = "liveupdate",
+	.test_cases = luo_test_cases,
+};
+
+kunit_test_suite(luo_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the Live Update Orchestrator");
+MODULE_LICENSE("GPL");

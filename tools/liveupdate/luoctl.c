@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * luoctl - drive the Live Update Orchestrator through /dev/liveupdate.
+ *
+ *   luoctl state
+ *   luoctl EVENT... [-- COMMAND [ARG...]]
+ *
+ * EVENT is prepare, freeze, cancel or finish; several are sent in order.
+ * The kernel cancels a prepared or frozen update when /dev/liveupdate is
+ * closed, so an update must be carried out while luoctl holds it: with
+ * "-- COMMAND", luoctl executes COMMAND with the device still open, e.g.
+ *
+ *   luoctl prepare -- kexec -e
+ *
+ * If COMMAND fails to start or returns, the update is cancelled.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/liveupdate.h>
+
+#define LUO_DEV "/dev/liveupdate"
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char * const state_names[] = {
+	[LIVEUPDATE_STATE_UNDEFINED] = "undefined",
+	[LIVEUPDATE_STATE_NORMAL] = "normal",
+	[LIVEUPDATE_STATE_PREPARED] = "prepared",
+	[LIVEUPDATE_STATE_FROZEN] = "frozen",
+	[LIVEUPDATE_STATE_UPDATED] = "updated",
+};
+
+static const struct {
+	const char *name;
+	__u32 event;
+} events[] = {
+	{ "prepare", LIVEUPDATE_EVENT_PREPARE },
+	{ "freeze", LIVEUPDATE_EVENT_FREEZE },
+	{ "cancel", LIVEUPDATE_EVENT_CANCEL },
+	{ "finish", LIVEUPDATE_EVENT_FINISH },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: luoctl state\n"
+		"       luoctl EVENT... [-- COMMAND [ARG...]]\n"
+		"EVENT: prepare | freeze | cancel | finish\n"
+		"Closing " LUO_DEV " cancels a prepared or frozen update; use\n"
+		"'-- COMMAND' to run COMMAND (e.g. 'kexec -e') with it open.\n");
+}
+
+static const char *explain(int err)
+{
+	switch (err) {
+	case EPERM:
+		return " (CAP_SYS_ADMIN needed)";
+	case ENODEV:
+		return " (LUO disabled: boot with kho=on, without liveupdate=off)";
+	case ECANCELED:
+		return " (a participant failed and everything was rolled back; see dmesg)";
+	default:
+		return "";
+	}
+}
+
+static int get_state(int fd)
+{
+	struct liveupdate_ioctl_get_state arg = { .size = sizeof(arg) };
+
+	if (ioctl(fd, LIVEUPDATE_IOCTL_GET_STATE, &arg) < 0) {
+		fprintf(stderr, "luoctl: get state: %s\n", strerror(errno));
+		return -1;
+	}
+	if (arg.state >= ARRAY_SIZE(state_names))
+		printf("unknown (%u)\n", arg.state);
+	else
+		printf("%s\n", state_names[arg.state]);
+	return 0;
+}
+
+static int send_event(int fd, const char *name, __u32 event)
+{
+	struct liveupdate_ioctl_set_event arg = {
+		.size = sizeof(arg),
+		.event = event,
+	};
+	int err;
+
+	if (ioctl(fd, LIVEUPDATE_IOCTL_SET_EVENT, &arg) < 0) {
+		err = errno;
+		if (err == EBUSY)
+			fprintf(stderr, "luoctl: %s: not allowed in the current state\n",
+				name);
+		else
+			fprintf(stderr, "luoctl: %s: %s%s\n", name,
+				strerror(err), explain(err));
+		return -1;
+	}
+	return 0;
+}
+
+static int find_event(const char *name, __u32 *event)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(events); i++) {
+		if (!strcmp(name, events[i].name)) {
+			*event = events[i].event;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	int i, fd, nevents = 0, cmd = 0;
+	__u32 event = 0;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+
+	/* Check the whole command line before touching the device. */
+	if (strcmp(argv[1], "state") || argc != 2) {
+		for (i = 1; i < argc; i++) {
+			if (!strcmp(argv[i], "--")) {
+				cmd = i + 1;
+				break;
+			}
+			if (find_event(argv[i], &event)) {
+				fprintf(stderr, "luoctl: unknown command '%s'\n",
+					argv[i]);
+				usage(stderr);
+				return 2;
+			}
+			nevents++;
+		}
+		if (!nevents || (cmd && cmd >= argc)) {
+			usage(stderr);
+			return 2;
+		}
+	}
+
+	/* Not O_CLOEXEC: COMMAND must inherit the open device. */
+	fd = open(LUO_DEV, O_RDWR);
+	if (fd < 0) {
+		int err = errno;
+
+		fprintf(stderr, "luoctl: %s: %s%s\n", LUO_DEV, strerror(err),
+			err == EBUSY ? " (another process owns it)" :
+				       explain(err));
+		return 1;
+	}
+
+	if (!nevents)
+		return get_state(fd) ? 1 : 0;
+
+	for (i = 1; i <= nevents; i++) {
+		find_event(argv[i], &event);
+		if (send_event(fd, argv[i], event))
+			return 1;
+	}
+
+	if (!cmd && (event == LIVEUPDATE_EVENT_PREPARE ||
+		     event == LIVEUPDATE_EVENT_FREEZE))
+		fprintf(stderr,
+			"luoctl: note: closing %s cancels the update; use '-- COMMAND'\n",
+			LUO_DEV);
+	if (cmd) {
+		execvp(argv[cmd], &argv[cmd]);
+		fprintf(stderr, "luoctl: %s: %s; the update is cancelled\n",
+			argv[cmd], strerror(errno));
+		return 1;
+	}
+	return 0;
+}
