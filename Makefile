@@ -9,12 +9,13 @@
 #   make kernel    build the test kernel (build/bzImage)
 #   make initramfs build the guest initramfs
 #   make series    the mailable git format-patch series + checkpatch
+#   make bench     the KHO benchmark (ratios against plain kexec, one run)
 #   make test T=NAME  run one scenario (harness/scenarios/NAME.sh)
 #   make clean     remove build/
 
 H := harness
 
-.PHONY: all check demo tree kernel initramfs selftests series test deps clean
+.PHONY: all check demo bench tree kernel initramfs selftests series test deps clean
 
 all: kernel
 
@@ -32,6 +33,8 @@ check:
 	@$(H)/check.sh
 demo:
 	@$(H)/demo.sh
+bench:
+	@$(H)/bench.sh
 series: tree
 	@$(H)/series.sh
 test: initramfs

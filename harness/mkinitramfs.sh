@@ -33,7 +33,7 @@ for k in "$LUO_BUILD"/bzImage-*; do
 done
 install -m 755 "$LUO_HARNESS/guest/init" "$root/init"
 cp "$LUO_HARNESS"/guest/*.sh "$root/luotest/"
-cp "$LUO_HARNESS"/scenarios/*.sh "$root/luotest/scenarios/"
+cp "$LUO_HARNESS"/scenarios/*.sh "$LUO_HARNESS"/bench/*.sh "$root/luotest/scenarios/"
 if [ -d "$LUO_BUILD/selftests" ]; then
 	find "$LUO_BUILD/selftests" -maxdepth 1 -type f -perm -u+x \
 		-exec cp {} "$root/luotest/bin/" \;

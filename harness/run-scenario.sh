@@ -9,8 +9,12 @@
 # into the same).
 . "$(dirname "$0")/lib.sh"
 
-name=${1:?usage: run-scenario.sh NAME [OUTDIR]}
+name=${1:?usage: run-scenario.sh NAME|FILE [OUTDIR]}
 file=$LUO_HARNESS/scenarios/$name.sh
+if [ -f "$name" ]; then
+	file=$name
+	name=$(basename "$name" .sh)
+fi
 out=${2:-$LUO_BUILD/results/$name}
 [ -f "$file" ] || luo_die "no scenario $file"
 header() { sed -n "s/^#[[:space:]]*$1:[[:space:]]*//p" "$file" | tr '\n' ' '; }

@@ -103,7 +103,12 @@ luotest_kexec() {
 	done
 	luotest_pack_initrd /tmp/next.cpio
 	next=$((LUOTEST_STAGE + 1))
-	cmd=$(sed -e 's/luotest\.stage=[0-9]*//g' /proc/cmdline)
+	# The next command line: this one, with luotest.stage and every
+	# key that ARGS sets again replaced.
+	cmd=$(cat /proc/cmdline)
+	for w in luotest.stage= $append; do
+		cmd=$(echo "$cmd" | sed -e "s/ *${w%%=*}=[^ ]*//g")
+	done
 	if ! kexec -s -l "$kernel" --initrd=/tmp/next.cpio \
 		--command-line="$cmd luotest.stage=$next $append" > /tmp/kexec.out 2>&1; then
 		tap_fail kexec_load "$(cat /tmp/kexec.out)"

@@ -13,8 +13,15 @@
  * - ``cmd`` (write): ``churn <MiB>`` allocates that much memory in
  *   order-0 pages and frees every other page, to fragment memory;
  *   ``preserve <nr_folios> <seed>`` preserves and publishes;
- *   ``unpreserve`` undoes everything and frees it.
+ *   ``unpreserve`` undoes everything and frees it;
+ *   ``bulk <MiB> <order> <seed>`` preserves that much memory in folios of
+ *   one order (for benchmarks: each page carries one stamp word instead
+ *   of a full pattern, and the list of folios lives in preserved chunks,
+ *   not in the FDT). The next kernel restores them at boot, timing the
+ *   restores alone, and ``bulk-verify`` then checks and frees them.
  * - ``status`` (read): ``preserved=<nr>`` for this kernel.
+ * - ``bulk_result`` (read): ``folios=.. bad=.. missing=.. restore_us=..
+ *   check_us=..`` after ``bulk-verify``, or ``none``.
  * - ``result`` (read): what the check after boot found, as
  *   ``folios=.. bytes=.. bad_order=.. bad_bytes=.. missing=..`` (bytes
  *   counts the restored folios' size, bad_bytes the bytes that differ), or
@@ -41,6 +48,11 @@
 #define KHO_TEST_NAME		"kho-test"
 #define KHO_TEST_COMPATIBLE	"kho-test-v1"
 #define KHO_TEST_MAX_FOLIOS	SZ_1M
+#define KHO_BULK_NAME		"kho-test-bulk"
+#define KHO_BULK_COMPATIBLE	"kho-test-bulk-v1"
+#define KHO_BULK_CHUNK_ORDER	9
+#define KHO_BULK_PER_CHUNK	((PAGE_SIZE << KHO_BULK_CHUNK_ORDER) / sizeof(u64))
+#define KHO_BULK_MAX_CHUNKS	64
 
 /* Folio orders used in turn; includes a PMD-sized one. */
 static const unsigned int kho_test_orders[] = { 0, 1, 2, 3, 0, 4, 0, 2, 9 };
@@ -59,6 +71,12 @@ static unsigned int kho_test_nr;
 static struct page *kho_test_fdt_page;
 static unsigned int kho_test_fdt_order;
 static char kho_test_result[128] = "none\n";
+
+/* Bulk mode: folio addresses in chunk folios, listed by a one-page FDT. */
+static struct folio *kho_bulk_chunks[KHO_BULK_MAX_CHUNKS];
+static unsigned int kho_bulk_nr, kho_bulk_nr_chunks, kho_bulk_order;
+static struct page *kho_bulk_fdt_page;
+static char kho_bulk_result[128] = "none\n";
 
 /* splitmix64: cheap, good enough to notice any misplaced page. */
 static u64 kho_test_mix(u64 x)
@@ -256,6 +274,275 @@ undo:
 	return err;
 }
 
+static u64 *kho_bulk_slot(struct folio **chunks, unsigned int i)
+{
+	u64 *chunk = folio_address(chunks[i / KHO_BULK_PER_CHUNK]);
+
+	return &chunk[i % KHO_BULK_PER_CHUNK];
+}
+
+/* The stamp of page @pg of folio @i: one word per page is enough to spot
+ * a page that moved or was overwritten.
+ */
+static void kho_bulk_stamp(struct folio *folio, u64 seed, u32 i)
+{
+	long pg;
+
+	for (pg = 0; pg < folio_nr_pages(folio); pg++)
+		*(u64 *)(folio_address(folio) + pg * PAGE_SIZE) =
+			kho_test_word(seed, i, pg);
+}
+
+static bool kho_bulk_stamp_ok(struct folio *folio, u64 seed, u32 i)
+{
+	long pg;
+
+	for (pg = 0; pg < folio_nr_pages(folio); pg++)
+		if (*(u64 *)(folio_address(folio) + pg * PAGE_SIZE) !=
+		    kho_test_word(seed, i, pg))
+			return false;
+	return true;
+}
+
+/* Frees what kho_bulk_preserve() set up; @nr folios were preserved. */
+static void kho_bulk_release(unsigned int nr)
+{
+	unsigned int i;
+
+	if (kho_bulk_fdt_page) {
+		kho_unpublish_fdt(KHO_BULK_NAME);
+		__free_page(kho_bulk_fdt_page);
+		kho_bulk_fdt_page = NULL;
+	}
+	for (i = 0; i < nr; i++) {
+		struct folio *folio = pfn_folio(PHYS_PFN(*kho_bulk_slot(kho_bulk_chunks, i)));
+
+		WARN_ON(kho_unpreserve_folio(folio));
+		folio_put(folio);
+		if (!(i % 1024))
+			cond_resched();
+	}
+	for (i = 0; i < kho_bulk_nr_chunks; i++) {
+		kho_unpreserve_folio(kho_bulk_chunks[i]);
+		folio_put(kho_bulk_chunks[i]);
+		kho_bulk_chunks[i] = NULL;
+	}
+	kho_bulk_nr_chunks = 0;
+	kho_bulk_nr = 0;
+}
+
+static int kho_bulk_build_fdt(u64 seed)
+{
+	void *fdt;
+	__be64 *chunks;
+	unsigned int i;
+	int err;
+
+	kho_bulk_fdt_page = alloc_page(GFP_KERNEL);
+	if (!kho_bulk_fdt_page)
+		return -ENOMEM;
+	fdt = page_address(kho_bulk_fdt_page);
+	err = fdt_create(fdt, PAGE_SIZE);
+	err = err ?: fdt_finish_reservemap(fdt);
+	err = err ?: fdt_begin_node(fdt, "");
+	err = err ?: fdt_property_string(fdt, "compatible", KHO_BULK_COMPATIBLE);
+	err = err ?: fdt_property_u64(fdt, "seed", seed);
+	err = err ?: fdt_property_u32(fdt, "order", kho_bulk_order);
+	err = err ?: fdt_property_u32(fdt, "count", kho_bulk_nr);
+	err = err ?: fdt_property_placeholder(fdt, "chunks",
+					      kho_bulk_nr_chunks * sizeof(*chunks),
+					      (void **)&chunks);
+	for (i = 0; !err && i < kho_bulk_nr_chunks; i++)
+		chunks[i] = cpu_to_be64(PFN_PHYS(folio_pfn(kho_bulk_chunks[i])));
+	err = err ?: fdt_end_node(fdt);
+	err = err ?: fdt_finish(fdt);
+	if (!err)
+		err = kho_publish_fdt(KHO_BULK_NAME, fdt);
+	else
+		err = -EINVAL;
+	if (err) {
+		__free_page(kho_bulk_fdt_page);
+		kho_bulk_fdt_page = NULL;
+	}
+	return err;
+}
+
+static int kho_bulk_preserve(unsigned long mib, unsigned int order, u64 seed)
+{
+	unsigned long nr = (mib << (20 - PAGE_SHIFT)) >> order;
+	unsigned int i = 0;
+	int err;
+
+	if (kho_bulk_nr || kho_bulk_fdt_page)
+		return -EBUSY;
+	if (!nr || order > MAX_PAGE_ORDER ||
+	    DIV_ROUND_UP(nr, KHO_BULK_PER_CHUNK) > KHO_BULK_MAX_CHUNKS)
+		return -EINVAL;
+	kho_bulk_order = order;
+	for (kho_bulk_nr_chunks = 0;
+	     kho_bulk_nr_chunks < DIV_ROUND_UP(nr, KHO_BULK_PER_CHUNK);
+	     kho_bulk_nr_chunks++) {
+		struct folio *chunk = folio_alloc(GFP_KERNEL, KHO_BULK_CHUNK_ORDER);
+
+		if (!chunk) {
+			err = -ENOMEM;
+			goto undo;
+		}
+		kho_bulk_chunks[kho_bulk_nr_chunks] = chunk;
+		err = kho_preserve_folio(chunk);
+		if (err) {
+			folio_put(chunk);
+			kho_bulk_chunks[kho_bulk_nr_chunks] = NULL;
+			goto undo;
+		}
+	}
+	for (i = 0; i < nr; i++) {
+		struct folio *folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
+
+		if (!folio) {
+			err = -ENOMEM;
+			goto undo;
+		}
+		kho_bulk_stamp(folio, seed, i);
+		err = kho_preserve_folio(folio);
+		if (err) {
+			folio_put(folio);
+			goto undo;
+		}
+		*kho_bulk_slot(kho_bulk_chunks, i) = PFN_PHYS(folio_pfn(folio));
+		if (!(i % 1024))
+			cond_resched();
+	}
+	kho_bulk_nr = nr;
+	err = kho_bulk_build_fdt(seed);
+	if (err)
+		goto undo;
+	pr_info("bulk: preserved %u folios of order %u (%lu MiB)\n",
+		kho_bulk_nr, order, mib);
+	return 0;
+
+undo:
+	pr_err("bulk preserve failed at folio %u: %d\n", i, err);
+	kho_bulk_release(i);
+	return err;
+}
+
+/* What the previous kernel's bulk mode handed over, once restored. */
+static struct {
+	struct folio *chunks[KHO_BULK_MAX_CHUNKS];
+	struct folio **folios;
+	unsigned int nr_chunks, count, order, missing;
+	u64 seed, restore_us;
+} kho_bulk_in;
+
+static void kho_bulk_put_chunks(void)
+{
+	while (kho_bulk_in.nr_chunks)
+		folio_put(kho_bulk_in.chunks[--kho_bulk_in.nr_chunks]);
+}
+
+/*
+ * Restores every folio the previous kernel's bulk mode listed, timing the
+ * restores alone. Runs at boot, before KHO releases what nobody claimed;
+ * the check waits for "bulk-verify".
+ */
+static void __init kho_bulk_restore(phys_addr_t fdt_phys)
+{
+	const void *fdt = phys_to_virt(fdt_phys);
+	const char *why = "bad property";
+	const __be64 *prop;
+	unsigned int i;
+	u64 t0;
+	int len;
+
+	prop = fdt_getprop(fdt, 0, "seed", &len);
+	if (!prop || len != sizeof(u64))
+		goto malformed;
+	kho_bulk_in.seed = be64_to_cpup(prop);
+	prop = fdt_getprop(fdt, 0, "order", &len);
+	if (!prop || len != sizeof(u32))
+		goto malformed;
+	kho_bulk_in.order = be32_to_cpup((const __be32 *)prop);
+	prop = fdt_getprop(fdt, 0, "count", &len);
+	if (!prop || len != sizeof(u32))
+		goto malformed;
+	kho_bulk_in.count = be32_to_cpup((const __be32 *)prop);
+	prop = fdt_getprop(fdt, 0, "chunks", &len);
+	if (!prop || len % sizeof(u64) ||
+	    len / sizeof(u64) > KHO_BULK_MAX_CHUNKS ||
+	    len / sizeof(u64) != DIV_ROUND_UP(kho_bulk_in.count, KHO_BULK_PER_CHUNK))
+		goto malformed;
+	for (i = 0; i < len / sizeof(u64); i++) {
+		struct folio *chunk = kho_restore_folio(be64_to_cpu(prop[i]));
+
+		if (!chunk || folio_order(chunk) != KHO_BULK_CHUNK_ORDER) {
+			why = "chunk not preserved";
+			if (chunk)
+				folio_put(chunk);
+			kho_bulk_put_chunks();
+			goto malformed;
+		}
+		kho_bulk_in.chunks[kho_bulk_in.nr_chunks++] = chunk;
+	}
+	kho_bulk_in.folios = kvcalloc(kho_bulk_in.count,
+				      sizeof(*kho_bulk_in.folios), GFP_KERNEL);
+	if (!kho_bulk_in.folios) {
+		why = "out of memory";
+		kho_bulk_put_chunks();
+		goto malformed;
+	}
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < kho_bulk_in.count; i++)
+		kho_bulk_in.folios[i] =
+			kho_restore_folio(*kho_bulk_slot(kho_bulk_in.chunks, i));
+	kho_bulk_in.restore_us = (ktime_get_ns() - t0) / NSEC_PER_USEC;
+	pr_info("bulk: restored %u folios in %llu us\n", kho_bulk_in.count,
+		kho_bulk_in.restore_us);
+	__free_page(virt_to_page(fdt));
+	return;
+
+malformed:
+	__free_page(virt_to_page(fdt));
+	pr_err("bulk handover refused: %s\n", why);
+	snprintf(kho_bulk_result, sizeof(kho_bulk_result), "malformed\n");
+}
+
+/* Checks and frees what kho_bulk_restore() got back. */
+static int kho_bulk_verify(void)
+{
+	unsigned int i, bad = 0, missing = 0;
+	u64 t0, check_us;
+
+	if (!kho_bulk_in.folios)
+		return -ENOENT;
+	t0 = ktime_get_ns();
+	for (i = 0; i < kho_bulk_in.count; i++) {
+		struct folio *folio = kho_bulk_in.folios[i];
+
+		if (!folio) {
+			missing++;
+			continue;
+		}
+		if (folio_order(folio) != kho_bulk_in.order ||
+		    !kho_bulk_stamp_ok(folio, kho_bulk_in.seed, i))
+			bad++;
+		folio_put(folio);
+		if (!(i % 1024))
+			cond_resched();
+	}
+	check_us = (ktime_get_ns() - t0) / NSEC_PER_USEC;
+	kvfree(kho_bulk_in.folios);
+	kho_bulk_in.folios = NULL;
+	kho_bulk_put_chunks();
+	snprintf(kho_bulk_result, sizeof(kho_bulk_result),
+		 "folios=%u bad=%u missing=%u restore_us=%llu check_us=%llu\n",
+		 kho_bulk_in.count - missing, bad, missing,
+		 kho_bulk_in.restore_us, check_us);
+	pr_info("bulk: %s", kho_bulk_result);
+	return 0;
+}
+
 static void kho_test_unpreserve(void)
 {
 	if (kho_test_fdt_page) {
@@ -266,13 +553,14 @@ static void kho_test_unpreserve(void)
 	if (kho_test_folios)
 		kho_test_release_folios(kho_test_nr, true);
 	kho_test_free_churn();
+	kho_bulk_release(kho_bulk_nr);
 }
 
 static ssize_t kho_test_cmd_write(struct file *file, const char __user *ubuf,
 				  size_t count, loff_t *ppos)
 {
+	unsigned int nr, order;
 	unsigned long mib;
-	unsigned int nr;
 	char buf[64];
 	u64 seed;
 	int err = 0;
@@ -288,6 +576,10 @@ static ssize_t kho_test_cmd_write(struct file *file, const char __user *ubuf,
 		err = kho_test_churn_mib(mib);
 	else if (sscanf(buf, "preserve %u %llu", &nr, &seed) == 2)
 		err = kho_test_preserve(nr, seed);
+	else if (sscanf(buf, "bulk %lu %u %llu", &mib, &order, &seed) == 3)
+		err = kho_bulk_preserve(mib, order, seed);
+	else if (!strcmp(strim(buf), "bulk-verify"))
+		err = kho_bulk_verify();
 	else if (!strcmp(strim(buf), "unpreserve"))
 		kho_test_unpreserve();
 	else
@@ -317,6 +609,13 @@ static int kho_test_result_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kho_test_result);
+
+static int kho_bulk_result_show(struct seq_file *m, void *v)
+{
+	seq_puts(m, kho_bulk_result);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kho_bulk_result);
 
 /* Restores and checks every folio the previous kernel listed. */
 static void kho_test_verify(const void *fdt)
@@ -384,6 +683,17 @@ static int __init kho_test_init(void)
 	debugfs_create_file("cmd", 0200, dir, NULL, &kho_test_cmd_fops);
 	debugfs_create_file("status", 0400, dir, NULL, &kho_test_status_fops);
 	debugfs_create_file("result", 0400, dir, NULL, &kho_test_result_fops);
+	debugfs_create_file("bulk_result", 0400, dir, NULL,
+			    &kho_bulk_result_fops);
+
+	if (!kho_find_fdt(KHO_BULK_NAME, &phys) &&
+	    !kho_restore_phys(phys, PAGE_SIZE)) {
+		if (!fdt_check_header(phys_to_virt(phys)) &&
+		    fdt_totalsize(phys_to_virt(phys)) <= PAGE_SIZE)
+			kho_bulk_restore(phys);
+		else
+			__free_page(pfn_to_page(PHYS_PFN(phys)));
+	}
 
 	if (kho_find_fdt(KHO_TEST_NAME, &phys))
 		return 0;

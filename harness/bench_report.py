@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Report of the KHO benchmark run (harness/bench/bench-kho.sh).
+
+For every kernel booted by a kexec it reads, from console.tlog, what the
+previous kernel preserved (luotest.bench= on its command line) and:
+  start->init  the next kernel's printk time of "Run /init" (kernel clock),
+               less the test client's restore, which runs before init
+               (it must claim its folios before KHO frees unclaimed ones)
+  blackout     host seconds from the old kernel's "kexec -e" mark to the
+               next kernel's "Run /init" line
+  reserve      the next kernel's own measure of reserving preserved memory
+  restore      time to restore every folio as a folio (bulk-verify)
+Medians over the rounds, and ratios against the plain kexecs of the same
+run. Nothing is compared against numbers from another run.
+"""
+
+import re
+import statistics
+import sys
+
+PRINTK = re.compile(r'^\[\s*(\d+\.\d+)\]\s(.*)$')
+
+
+def boots(path):
+    out = []
+    for line in open(path, errors='replace'):
+        host, _, text = line.rstrip('\n').partition('\t')
+        m = PRINTK.match(text)
+        if not m:
+            continue
+        host, kt, msg = float(host), float(m.group(1)), m.group(2)
+        if msg.startswith('Linux version '):
+            out.append({'start': (host, kt), 'cfg': None})
+            continue
+        if not out:
+            continue
+        b = out[-1]
+        if msg.startswith('Command line:'):
+            m2 = re.findall(r'luotest\.bench=(\S+)', msg)
+            b['cfg'] = m2[-1] if m2 else None
+        elif msg.startswith('Run /init as init process'):
+            b['init'] = (host, kt)
+        elif msg.startswith('LUOTEST: kexec -e'):
+            b['kexec'] = (host, kt)
+        elif 'KHO: handover accepted' in msg:
+            m2 = re.search(r'(\d+) runs, (\d+) folios, (\d+) MiB preserved, reserved in (\d+) us', msg)
+            if m2:
+                b['runs'], b['folios'] = int(m2.group(1)), int(m2.group(2))
+                b['reserve_us'] = int(m2.group(4))
+        elif msg.startswith('kho_test: bulk: restored'):
+            m2 = re.search(r'in (\d+) us', msg)
+            if m2:
+                b['restore_us'] = int(m2.group(1))
+    return out
+
+
+def main():
+    bs = boots(sys.argv[1])
+    rows = {}
+    for prev, cur in zip(bs, bs[1:]):
+        if not cur['cfg'] or 'init' not in cur or 'kexec' not in prev:
+            continue
+        r = rows.setdefault(cur['cfg'], [])
+        r.append({
+            'start_init': cur['init'][1] - cur['start'][1]
+                          - cur.get('restore_us', 0) / 1e6,
+            'blackout': cur['init'][0] - prev['kexec'][0],
+            'reserve_ms': cur.get('reserve_us', 0) / 1000.0,
+            'restore_ms': cur.get('restore_us', 0) / 1000.0,
+            'folios': cur.get('folios', 0),
+            'runs': cur.get('runs', 0),
+        })
+    if 'plain' not in rows:
+        print('bench: no plain kexec in the run')
+        return 1
+    med = lambda cfg, k: statistics.median(x[k] for x in rows[cfg])
+    base_si, base_bo = med('plain', 'start_init'), med('plain', 'blackout')
+    print('KHO benchmark: medians of %d rounds, one QEMU run (TCG), ratios '
+          'against the plain kexecs of the same run' % len(rows['plain']))
+    print('%-10s %8s %6s | %11s %7s %10s | %11s %7s | %10s %10s'
+          % ('preserved', 'folios', 'runs', 'start->init', 'ratio', 'extra',
+             'blackout', 'ratio', 'reserve', 'restore'))
+    order = ['plain', '256M-0', '1G-0', '4G-0', '1G-0f', '1G-9']
+    for cfg in sorted(rows, key=lambda c: order.index(c) if c in order else 99):
+        si, bo = med(cfg, 'start_init'), med(cfg, 'blackout')
+        label = {'plain': 'nothing', '256M-0': '256M 4K', '1G-0': '1G 4K',
+                 '4G-0': '4G 4K', '1G-0f': '1G 4K frag', '1G-9': '1G 2M'}.get(cfg, cfg)
+        print('%-10s %8d %6d | %9.0f ms %6.2fx %+7.0f ms | %9.0f ms %6.2fx | %7.1f ms %7.1f ms'
+              % (label, med(cfg, 'folios'), med(cfg, 'runs'), si * 1000, si / base_si,
+                 (si - base_si) * 1000, bo * 1000, bo / base_bo,
+                 med(cfg, 'reserve_ms'), med(cfg, 'restore_ms')))
+    print()
+    print('start->init of every round (ms): ' + '; '.join(
+        '%s %s' % (c, ' '.join('%.0f' % (x['start_init'] * 1000) for x in rows[c]))
+        for c in sorted(rows, key=lambda c: order.index(c) if c in order else 99)))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
