@@ -5,6 +5,7 @@
 #
 #   make check     build + every test; last line "N passed, N failed"
 #   make demo      the main job: a real live update in QEMU, with timeline
+#   make check-debug  every scenario on the debug kernel (lockdep, KASAN, kmemleak)
 #   make tree      assemble build/linux (base + patches/ + overlay)
 #   make kernel    build the test kernel (build/bzImage)
 #   make initramfs build the guest initramfs
@@ -15,7 +16,7 @@
 
 H := harness
 
-.PHONY: all check demo bench tree kernel initramfs selftests series test deps clean
+.PHONY: all check check-debug demo bench tree kernel initramfs selftests series test deps clean
 
 all: kernel
 
@@ -31,6 +32,8 @@ initramfs: kernel selftests
 	@$(H)/mkinitramfs.sh
 check:
 	@$(H)/check.sh
+check-debug:
+	@LUO_CHECK_DEBUG=1 $(H)/check.sh
 demo:
 	@$(H)/demo.sh
 bench:

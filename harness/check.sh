@@ -2,17 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0
 # make check: build everything, run every scenario in QEMU and the host
 # tests, and collect one report whose last line is "N passed, N failed".
-# LUO_TESTS="name ..." runs only those scenarios.
+# LUO_TESTS="name ..." runs only those scenarios. LUO_CHECK_DEBUG=1
+# (make check-debug) runs them on the debug kernel (lockdep, KASAN,
+# kmemleak), with longer timeouts.
 . "$(dirname "$0")/lib.sh"
 
 "$LUO_HARNESS/deps.sh"
 "$LUO_HARNESS/mktree.sh"
 "$LUO_HARNESS/mkkernel.sh"
 LUO_KERNEL_VARIANT=off "$LUO_HARNESS/mkkernel.sh"
+if [ -n "${LUO_CHECK_DEBUG:-}" ]; then
+	LUO_KERNEL_VARIANT=debug "$LUO_HARNESS/mkkernel.sh"
+	export LUO_SCENARIO_KERNEL=debug LUO_TIMEOUT_SCALE=4
+	LUO_BUILD_RESULTS=$LUO_BUILD/results-debug
+fi
 "$LUO_HARNESS/mkselftests.sh"
 "$LUO_HARNESS/mkinitramfs.sh"
 
-results=$LUO_BUILD/results
+results=${LUO_BUILD_RESULTS:-$LUO_BUILD/results}
 rm -rf "$results"
 mkdir -p "$results"
 names=${LUO_TESTS:-$(cd "$LUO_HARNESS/scenarios" && ls *.sh | sed 's/\.sh$//')}
@@ -20,14 +27,24 @@ for n in $names; do
 	"$LUO_HARNESS/run-scenario.sh" "$n" "$results/$n"
 done
 
-# The collector's own tests, on synthetic runs and on a real one.
+# Host-side tests, each printing KTAP: the collector's own tests (on
+# synthetic runs and on a real one) and the static checks of the series.
 real=$results/kexec-roundtrip
-"$LUO_HARNESS/test_collect.py" "$LUO_TREE" "$real" > "$LUO_BUILD/test_collect.ktap" || true
-host_ok=$(grep -c '^ok ' "$LUO_BUILD/test_collect.ktap" || true)
-host_bad=$(grep -c '^not ok ' "$LUO_BUILD/test_collect.ktap" || true)
-grep '^not ok\|^# ' "$LUO_BUILD/test_collect.ktap" | sed 's/^/test_collect: /' || true
-[ -d "$real" ] || { host_bad=$((host_bad + 1)); echo "test_collect: no real run to check"; }
-printf '%-28s %3d passed, %d failed\n' host:test_collect "$host_ok" "$host_bad"
+host_ok=0 host_bad=0
+host_test() {	# $1 = name, rest = command printing KTAP
+	name=$1
+	shift
+	"$@" > "$LUO_BUILD/$name.ktap" 2>&1 || true
+	ok=$(grep -c '^ok ' "$LUO_BUILD/$name.ktap" || true)
+	bad=$(grep -c '^not ok ' "$LUO_BUILD/$name.ktap" || true)
+	[ $((ok + bad)) -gt 0 ] || bad=1	# printed no result: failed
+	grep '^not ok\|^# ' "$LUO_BUILD/$name.ktap" | sed "s/^/$name: /" || true
+	printf '%-28s %3d passed, %d failed\n' "host:$name" "$ok" "$bad"
+	host_ok=$((host_ok + ok)) host_bad=$((host_bad + bad))
+}
+# (the case on a real run is left out when kexec-roundtrip did not run)
+host_test test_collect "$LUO_HARNESS/test_collect.py" "$LUO_TREE" "$real"
+host_test lint "$LUO_HARNESS/lint.sh"
 
 exec "$LUO_HARNESS/collect.py" --tree "$LUO_TREE" \
 	--scenarios "$LUO_HARNESS/scenarios" --extra "$host_ok" "$host_bad" \

@@ -31,7 +31,8 @@ KERNEL_TROUBLE = [
     ('kernel panic', re.compile(r'Kernel panic - not syncing')),
     ('kernel oops', re.compile(r'\bOops\b|general protection fault')),
     ('kernel BUG', re.compile(r'\bBUG: |kernel BUG at')),
-    ('kernel WARNING', re.compile(r'WARNING: CPU: \d+ PID: ')),
+    ('kernel WARNING', re.compile(r'(^|\] )WARNING: ')),
+    ('UBSAN report', re.compile(r'UBSAN: ')),
 ]
 
 

@@ -32,3 +32,14 @@ luo_pinned_version() { grep -v '^#' "$LUO_HARNESS/base-version" | head -n1; }
 
 # Directory holding the unpacked pristine base; written by fetch-base.sh.
 luo_base_dir() { cat "$LUO_CACHE/base/current" 2>/dev/null || true; }
+
+# Patch files listed in the repo's series, one path per line.
+luo_series_patches() {
+	sed -e '/^#/d' -e '/^$/d' -e "s|^|$LUO_TOP/patches/|" \
+		"$LUO_TOP/patches/series"
+}
+
+# Checksum of the quilt series: what build/linux/.luo-patches records.
+luo_series_sum() {
+	cat "$LUO_TOP/patches/series" $(luo_series_patches) | sha256sum | cut -d' ' -f1
+}

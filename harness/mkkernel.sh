@@ -8,13 +8,18 @@
 . "$(dirname "$0")/lib.sh"
 
 # LUO_KERNEL_VARIANT=off builds the kernel without the series' options
-# (build/obj-off, build/bzImage-off).
+# (build/obj-off, build/bzImage-off); =debug adds kconfig/debug.config
+# (lockdep, KASAN, kmemleak) to the series' options.
 variant=${LUO_KERNEL_VARIANT:-on}
 fragments=$LUO_HARNESS/kconfig/test.config
-if [ "$variant" = on ]; then
-	fragments+=" $LUO_HARNESS/kconfig/liveupdate.config"
-	image=$LUO_BUILD/bzImage
-else
+case $variant in
+on)	fragments+=" $LUO_HARNESS/kconfig/liveupdate.config" ;;
+off)	;;
+debug)	fragments+=" $LUO_HARNESS/kconfig/liveupdate.config $LUO_HARNESS/kconfig/debug.config" ;;
+*)	luo_die "unknown kernel variant $variant" ;;
+esac
+image=$LUO_BUILD/bzImage
+if [ "$variant" != on ]; then
 	LUO_OBJ=$LUO_BUILD/obj-$variant
 	image=$LUO_BUILD/bzImage-$variant
 fi

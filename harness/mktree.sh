@@ -16,11 +16,7 @@ base=$(luo_base_dir)
 tree=$LUO_TREE
 quilt() { command quilt --quiltrc "$LUO_HARNESS/quiltrc" "$@"; }
 
-# Patch files listed in the repo's series, one path per line.
-series_patches() {
-	sed -e '/^#/d' -e '/^$/d' -e "s|^|$LUO_TOP/patches/|" \
-		"$LUO_TOP/patches/series"
-}
+series_patches() { luo_series_patches; }
 
 # Files the applied patches touch (from quilt's backups) and the files
 # the patches in the repo touch.
@@ -45,8 +41,7 @@ cd "$tree"
 
 # 2. The quilt series. Re-applied only when patches/ changed; the files
 #    it touches keep their mtime when their content came out the same.
-series_sum=$(cat "$LUO_TOP/patches/series" $(series_patches) | sha256sum |
-	     cut -d' ' -f1)
+series_sum=$(luo_series_sum)
 if [ "$(cat .luo-patches 2>/dev/null)" != "$series_sum" ]; then
 	touched=$(patched_files | sort -u)
 	before=$(for f in $touched; do
@@ -54,13 +49,18 @@ if [ "$(cat .luo-patches 2>/dev/null)" != "$series_sum" ]; then
 				"$(sha256sum < "$f" | cut -d' ' -f1)" \
 				"$(stat -c %Y "$f")" "$f"
 		 done)
-	if [ -n "$(quilt applied 2>/dev/null)" ]; then
-		quilt pop -a -q >/dev/null ||
+	# Pop with the patches as they were applied (.luo-applied), so that a
+	# patch changed in the repo still comes off cleanly, while an edit in
+	# build/linux that was never refreshed stops us.
+	if [ -n "$(QUILT_PATCHES=.luo-applied quilt applied 2>/dev/null)" ]; then
+		QUILT_PATCHES=.luo-applied quilt pop -a -q >/dev/null ||
 			luo_die "quilt pop failed: did you edit a patched file without 'harness/quilt.sh refresh'?"
 	fi
 	if [ -n "$(series_patches)" ]; then
 		quilt push -a -q >/dev/null || luo_die "a patch in patches/ does not apply"
 	fi
+	rm -rf .luo-applied
+	cp -a "$LUO_TOP/patches" .luo-applied
 	while read -r sum mtime f; do
 		[ -n "$f" ] && [ -f "$f" ] &&
 		[ "$(sha256sum < "$f" | cut -d' ' -f1)" = "$sum" ] &&

@@ -6,4 +6,10 @@
 . "$(dirname "$0")/lib.sh"
 [ -d "$LUO_TREE" ] || luo_die "no tree yet; run: make tree"
 cd "$LUO_TREE"
-exec quilt --quiltrc "$LUO_HARNESS/quiltrc" "$@"
+rc=0
+quilt --quiltrc "$LUO_HARNESS/quiltrc" "$@" || rc=$?
+# What is applied now is what patches/ says: tell make tree.
+rm -rf .luo-applied
+cp -a "$LUO_TOP/patches" .luo-applied
+luo_series_sum > .luo-patches
+exit $rc

@@ -25,12 +25,14 @@ append="console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1 oops=panic
 append+=" kunit.enable=$kunit luotest.scenario=$name $(header append)"
 timeout=$(header timeout)
 variant=$(header kernel | tr -d ' ')
+variant=${variant:-${LUO_SCENARIO_KERNEL:-}}
+timeout=$(( ${timeout:-120} * ${LUO_TIMEOUT_SCALE:-1} ))
 kernel=$LUO_BUILD/bzImage${variant:+-$variant}
 append+=" luotest.kernel=/boot/$(basename "$kernel")"
 
 rm -rf "$out"
 "$LUO_HARNESS/qemu-run.py" --kernel "$kernel" \
 	--initrd "$LUO_BUILD/initramfs.cpio" --append "$append" \
-	--qemu-args "$(header qemu)" --timeout "${timeout:-120}" \
+	--qemu-args "$(header qemu)" --timeout "$timeout" \
 	--outdir "$out" ${LUO_ECHO:+--echo} || true
 printf '%-28s %s\n' "$name" "$(cat "$out/status")"

@@ -94,6 +94,10 @@ def cases(tree, real):
            *mk(tests=GOOD_TESTS, console='[ 1.0] Kernel panic - not syncing: x\n'))
     yield ('warning_fails', False, 'kernel WARNING',
            *mk(tests=GOOD_TESTS, console='[ 1.0] WARNING: CPU: 0 PID: 1 at x.c:1 f\n'))
+    yield ('lockdep_report_fails', False, 'kernel WARNING',
+           *mk(tests=GOOD_TESTS, console='[ 1.0] WARNING: possible circular locking dependency detected\n'))
+    yield ('kasan_report_fails', False, 'kernel BUG',
+           *mk(tests=GOOD_TESTS, console='[ 1.0] BUG: KASAN: slab-use-after-free in f+0x1/0x2\n'))
     yield ('no_tests_log_fails', False, 'stage 1 did not report',
            *mk(tests=None))
     kscen = '# stages: 1\n# kunit: demo-suite\n'

@@ -8,13 +8,13 @@
 # Each next kernel restores what was preserved (bulk-verify, timed) and
 # checks one stamp word in every page. bench_report.py reads the logs.
 #
-# stages: 31
+# stages: 37
 # qemu: -m 6G -smp 2
 # append: kho=on
 # timeout: 900
 
 BENCH_CONFIGS="plain 256M-0 1G-0 4G-0 1G-0f 1G-9"
-BENCH_ROUNDS=5
+BENCH_ROUNDS=6
 
 bench_stage() {
 	prev=$(cmdline_arg luotest.bench)
@@ -42,4 +42,4 @@ bench_stage() {
 	luotest_kexec --append "luotest.bench=$(echo $BENCH_CONFIGS | cut -d' ' -f$(( (LUOTEST_STAGE - 1) % n + 1 )))"
 }
 
-for i in $(seq 1 31); do eval "stage$i() { bench_stage; }"; done
+for i in $(seq 1 37); do eval "stage$i() { bench_stage; }"; done

@@ -124,6 +124,22 @@ luotest_kexec() {
 	return 1
 }
 
+# On the debug kernel: a kmemleak scan at the end of the last stage
+# (objects must be 5 s old to be reported, hence the wait).
+luotest_kmemleak() {
+	[ -w /sys/kernel/debug/kmemleak ] || return 0
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > /sys/kernel/debug/kmemleak
+	leaks=$(grep -c 'unreferenced object' /sys/kernel/debug/kmemleak)
+	if [ "$leaks" -eq 0 ]; then
+		tap_ok kmemleak_clean
+	else
+		tap_fail kmemleak_clean "$leaks leaks" \
+			"$(head -n 40 /sys/kernel/debug/kmemleak)"
+	fi
+}
+
 luotest_main() {
 	LUOTEST_SCENARIO=$(cmdline_arg luotest.scenario)
 	LUOTEST_STAGE=$(cmdline_arg luotest.stage)
@@ -138,6 +154,7 @@ luotest_main() {
 	. "$f"
 	"stage$LUOTEST_STAGE"
 	# A stage that kexecs does not come back here; the last one does.
+	luotest_kmemleak
 	[ "$LUOTEST_N" -eq 0 ] && [ -n "$LUOTEST_REPORTED" ] || luotest_report
 	luotest_mark "done stage $LUOTEST_STAGE"
 }

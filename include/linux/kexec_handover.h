@@ -25,7 +25,7 @@ int kho_unpreserve_folio(struct folio *folio);
 int kho_preserve_phys(phys_addr_t phys, size_t size);
 int kho_unpreserve_phys(phys_addr_t phys, size_t size);
 int kho_publish_fdt(const char *name, void *fdt);
-void kho_unpublish_fdt(const char *name);
+int kho_unpublish_fdt(const char *name);
 
 /* Incoming kernel: what the previous kernel handed over. */
 bool kho_is_handover_boot(void);
@@ -37,11 +37,13 @@ void kho_release_unclaimed(void);
 /* Hooks for the architecture, memblock, kexec_file and kernel_kexec(). */
 void __init kho_set_handover(phys_addr_t phys, size_t len);
 void __init kho_memblock_setup(void);
+void __init kho_reserve_scratch(void);
 int kho_locate_mem_hole(struct kexec_buf *kbuf,
 			int (*fits)(struct resource *res, void *arg));
 size_t kho_handover_size(void);
 int kho_fill_handover(struct kho_handover *handover, size_t len);
 int kho_kexec_finalize(void);
+void kho_kexec_abort(void);
 bool kho_blocks_kexec_load(void);
 
 #else /* !CONFIG_KEXEC_HANDOVER */
@@ -52,7 +54,7 @@ static inline int kho_unpreserve_folio(struct folio *folio) { return -EOPNOTSUPP
 static inline int kho_preserve_phys(phys_addr_t phys, size_t size) { return -EOPNOTSUPP; }
 static inline int kho_unpreserve_phys(phys_addr_t phys, size_t size) { return -EOPNOTSUPP; }
 static inline int kho_publish_fdt(const char *name, void *fdt) { return -EOPNOTSUPP; }
-static inline void kho_unpublish_fdt(const char *name) { }
+static inline int kho_unpublish_fdt(const char *name) { return -EOPNOTSUPP; }
 static inline bool kho_is_handover_boot(void) { return false; }
 static inline int kho_find_fdt(const char *name, phys_addr_t *phys) { return -ENOENT; }
 static inline struct folio *kho_restore_folio(phys_addr_t phys) { return NULL; }
@@ -60,17 +62,21 @@ static inline int kho_restore_phys(phys_addr_t phys, size_t size) { return -ENOE
 static inline void kho_release_unclaimed(void) { }
 static inline void kho_set_handover(phys_addr_t phys, size_t len) { }
 static inline void kho_memblock_setup(void) { }
+static inline void kho_reserve_scratch(void) { }
 static inline int kho_locate_mem_hole(struct kexec_buf *kbuf,
 				      int (*fits)(struct resource *res, void *arg))
 {
 	return 1;
 }
+
 static inline size_t kho_handover_size(void) { return 0; }
 static inline int kho_fill_handover(struct kho_handover *handover, size_t len)
 {
 	return -EOPNOTSUPP;
 }
+
 static inline int kho_kexec_finalize(void) { return 0; }
+static inline void kho_kexec_abort(void) { }
 static inline bool kho_blocks_kexec_load(void) { return false; }
 
 #endif /* CONFIG_KEXEC_HANDOVER */

@@ -40,8 +40,11 @@ struct luo_participant;
  *	is no longer needed. Cannot fail. Optional.
  *
  * All callbacks run in process context with LUO's transition mutex held:
- * they may sleep, but must not register or unregister subsystems, nor
- * call anything that waits for a LUO transition.
+ * they may sleep, but must not register, unregister or retrieve, nor call
+ * anything that waits for a LUO transition. Likewise a subsystem must not
+ * call into LUO while holding a lock that its callbacks also take (see
+ * "Locking rules for participants" in
+ * Documentation/core-api/liveupdate.rst).
  */
 struct liveupdate_subsystem_ops {
 	int (*prepare)(struct liveupdate_subsystem *subsys, u64 *data);
@@ -57,8 +60,12 @@ struct liveupdate_subsystem_ops {
  * @ops: Callbacks; @ops->prepare and @ops->freeze are required.
  * @arg: Free for the subsystem's own use.
  *
- * The structure must stay valid while registered. The remaining members
- * are private to LUO; leave them zeroed before registration.
+ * The structure, its @ops and the code they point to must stay valid while
+ * registered. A module that registers a subsystem must unregister it in
+ * its exit function: liveupdate_unregister_subsystem() always succeeds
+ * and, once it returns, LUO never calls the subsystem again, so no module
+ * reference is needed. The remaining members are private to LUO; leave
+ * them zeroed before registration.
  */
 struct liveupdate_subsystem {
 	const char *name;
@@ -80,6 +87,7 @@ int liveupdate_retrieve(const char *name, u64 *data);
 int liveupdate_event(u32 event);
 void liveupdate_owner_release(void);
 int liveupdate_reboot(void);
+void liveupdate_reboot_abort(void);
 
 #else /* !CONFIG_LIVEUPDATE */
 
@@ -128,6 +136,10 @@ static inline void liveupdate_owner_release(void)
 static inline int liveupdate_reboot(void)
 {
 	return 0;
+}
+
+static inline void liveupdate_reboot_abort(void)
+{
 }
 
 #endif /* CONFIG_LIVEUPDATE */

@@ -43,6 +43,7 @@
 #include <linux/debugfs.h>
 #include <linux/init.h>
 #include <linux/io.h>
+#include <linux/kmemleak.h>
 #include <linux/kexec.h>
 #include <linux/kexec_handover.h>
 #include <linux/libfdt.h>
@@ -54,6 +55,7 @@
 #include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/unaligned.h>
@@ -66,11 +68,14 @@
 /* Early mappings of preserved data are made in pieces of at most this. */
 #define KHO_MAP_WINDOW		SZ_64K
 
-/* Gaps between preserved runs up to this size may be reserved with them. */
-#define KHO_GAP_MAX		SZ_1M
+/*
+ * Folios are checked to be System RAM by aligned windows of this size: one
+ * resource tree walk per window instead of one per folio.
+ */
+#define KHO_RAM_WINDOW		SZ_128M
 
-/* Runs whose following gap can be remembered (one bit each). */
-#define KHO_GAP_BITS		(SZ_64K * BITS_PER_BYTE)
+/* Most map chunks a root FDT of %KHO_FDT_SIZE bytes can list. */
+#define KHO_MAX_CHUNKS		(KHO_FDT_SIZE / (2 * sizeof(u64)))
 
 /* Longest client name (an FDT node name) accepted by kho_publish_fdt(). */
 #define KHO_NAME_MAX		63
@@ -384,9 +389,11 @@ EXPORT_SYMBOL_IF_KUNIT(kho_ranges_intersect_scratch);
  * @nr: number of runs
  *
  * Checks that every run has folios, a valid order, natural alignment, no
- * wrap-around, lies above the first MiB, outside scratch and (if
- * @c->in_memory is set) inside RAM, and that runs are sorted by address
- * without overlap. Totals in @c are updated for good runs.
+ * wrap-around, lies above the first MiB, outside scratch, (if
+ * @c->in_memory is set) inside RAM, clear of @c->blocks and (if
+ * @c->overlaps_busy is set) of memory in use, and that runs are sorted by
+ * address without overlap. Totals in @c are updated for good runs. The
+ * cost is linear in the number of runs plus blocks.
  *
  * Return: NULL if all runs are good, else a static string saying why not.
  */
@@ -421,6 +428,15 @@ const char *kho_check_runs(struct kho_run_check *c,
 			return "run intersects a scratch region";
 		if (c->in_memory && !c->in_memory(phys, len))
 			return "run outside system RAM";
+		/* Runs ascend, so both walks below only move forward. */
+		while (c->block_pos < c->nr_blocks &&
+		       c->blocks[c->block_pos].end <= phys)
+			c->block_pos++;
+		if (c->block_pos < c->nr_blocks &&
+		    c->blocks[c->block_pos].start < phys + len)
+			return "run overlaps the root FDT or a mem-map chunk";
+		if (c->overlaps_busy && c->overlaps_busy(c, phys, phys + len))
+			return "run overlaps memory already in use";
 
 		c->started = true;
 		c->prev_start = phys;
@@ -432,6 +448,42 @@ const char *kho_check_runs(struct kho_run_check *c,
 	return NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(kho_check_runs);
+
+static int kho_range_cmp(const void *a, const void *b)
+{
+	const struct kho_range *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return 0;
+}
+
+/**
+ * kho_check_blocks() - check the metadata blocks of an incoming handover
+ * @blocks: the root FDT and the map chunks, each as a page-aligned range;
+ *	sorted by address on return
+ * @nr: number of entries in @blocks
+ *
+ * The ABI says the root FDT and the chunks are disjoint: reserving and
+ * later freeing overlapping blocks would free a page twice.
+ *
+ * Return: NULL if every block is non-empty, does not wrap, and no two
+ * overlap; else a static string saying why not.
+ */
+const char *kho_check_blocks(struct kho_range *blocks, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (blocks[i].end <= blocks[i].start)
+			return "empty or wrapping metadata block";
+	sort(blocks, nr, sizeof(*blocks), kho_range_cmp, NULL);
+	for (i = 1; i < nr; i++)
+		if (blocks[i].start < blocks[i - 1].end)
+			return "root FDT and mem-map chunks overlap";
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(kho_check_blocks);
 
 /**
  * kho_mem_map_crc() - checksum of a preserved-memory map
@@ -474,7 +526,8 @@ static struct {
 } kho_raw __initdata;
 
 static u8 kho_fdt_copy[KHO_FDT_SIZE] __initdata __aligned(8);
-static unsigned long kho_gap_bits[BITS_TO_LONGS(KHO_GAP_BITS)] __initdata;
+/* The root FDT and the map chunks of the incoming handover. */
+static struct kho_range kho_blocks[KHO_MAX_CHUNKS + 1] __initdata;
 static char kho_reason[160] __initdata;
 
 struct kho_in_chunk {
@@ -495,7 +548,6 @@ static struct {
 	u64 reserve_us;
 	unsigned long restored_pages;
 	unsigned long released_pages;
-	unsigned long gap_pages;
 	bool indexed;
 	struct kho_in_chunk *chunks;
 	unsigned int nr_chunks;
@@ -532,6 +584,8 @@ static bool kho_finalized;
 static struct kho_chunk *kho_out_chunks;
 static unsigned int kho_out_nr_chunks;
 static unsigned long kho_out_nr_runs;
+/* An aligned %KHO_RAM_WINDOW known to be all System RAM, or ~0. */
+static phys_addr_t kho_ram_window = ~(phys_addr_t)0;
 #ifdef CONFIG_KEXEC_HANDOVER_TEST
 static enum kho_corruption kho_corrupt_mode;
 #endif
@@ -640,6 +694,26 @@ static __printf(1, 2) const char * __init kho_why(const char *fmt, ...)
 static bool __init kho_early_in_memory(u64 start, u64 size)
 {
 	return memblock_is_region_memory(start, size);
+}
+
+/*
+ * Does [start, end) overlap memblock.reserved? Called with ascending,
+ * disjoint ranges, it walks memblock.reserved once from the cursor in @c,
+ * so checking n runs against m reserved regions costs O(n + m).
+ */
+static bool __init kho_early_overlaps_busy(struct kho_run_check *c, u64 start,
+					   u64 end)
+{
+	const struct memblock_type *rsv = &memblock.reserved;
+	const struct memblock_region *r;
+
+	while (c->busy_pos < rsv->cnt) {
+		r = &rsv->regions[c->busy_pos];
+		if (r->base + r->size > start)
+			return r->base < end;
+		c->busy_pos++;
+	}
+	return false;
 }
 
 /* Checks a metadata block (root FDT or a map chunk) of the handover. */
@@ -764,7 +838,17 @@ static const char * __init kho_validate(struct kho_run_check *chk)
 	if (!prop || len != sizeof(u32))
 		return "missing or malformed " KHO_PROP_MEM_MAP_CRC " property";
 
-	crc = ~0U;
+	if (nr_chunks > KHO_MAX_CHUNKS)
+		return "too many mem-map chunks";
+
+	/*
+	 * The root FDT and the chunks must be disjoint from each other, from
+	 * every run (checked while the runs are scanned below) and from
+	 * whatever this kernel reserved already (its image, initrd, boot
+	 * data): reserving and later freeing them must not free anything else.
+	 */
+	kho_blocks[0].start = kho_raw.fdt_phys;
+	kho_blocks[0].end = kho_raw.fdt_phys + PAGE_ALIGN(kho_raw.fdt_size);
 	for (i = 0; i < nr_chunks; i++) {
 		u64 phys = get_unaligned_be64(&map[2 * i]);
 		u64 size = get_unaligned_be64(&map[2 * i + 1]);
@@ -774,6 +858,26 @@ static const char * __init kho_validate(struct kho_run_check *chk)
 		why = kho_check_block("mem-map chunk", phys, size);
 		if (why)
 			return why;
+		kho_blocks[i + 1].start = phys;
+		kho_blocks[i + 1].end = phys + PAGE_ALIGN(size);
+	}
+	why = kho_check_blocks(kho_blocks, nr_chunks + 1);
+	if (why)
+		return why;
+	for (i = 0; i <= nr_chunks; i++)
+		if (kho_early_overlaps_busy(chk, kho_blocks[i].start,
+					    kho_blocks[i].end))
+			return kho_why("metadata block at %#llx overlaps memory this kernel reserved",
+				       kho_blocks[i].start);
+	chk->busy_pos = 0;
+	chk->blocks = kho_blocks;
+	chk->nr_blocks = nr_chunks + 1;
+
+	crc = ~0U;
+	for (i = 0; i < nr_chunks; i++) {
+		u64 phys = get_unaligned_be64(&map[2 * i]);
+		u64 size = get_unaligned_be64(&map[2 * i + 1]);
+
 		why = kho_scan_chunk(phys, size, &crc, chk, &run_why);
 		if (why)
 			return why;
@@ -783,65 +887,20 @@ static const char * __init kho_validate(struct kho_run_check *chk)
 	return run_why;
 }
 
-/* True if the gap [start, end) between two runs may be reserved too. */
-static bool __init kho_gap_is_free(u64 start, u64 end)
-{
-	return memblock_is_region_memory(start, end - start) &&
-	       !memblock_is_region_reserved(start, end - start) &&
-	       !kho_ranges_intersect_scratch(kho_raw.scratch,
-					     kho_raw.nr_scratch,
-					     start, end - start);
-}
-
 /*
- * memblock_reserve() of runs in ascending order costs time linear in the
- * number of reserved regions per call. To keep fragmented maps cheap,
- * small gaps between runs that nobody else uses are reserved along with
- * the runs (at most as many bytes as are preserved), remembered in
- * kho_gap_bits and handed to the page allocator by kho_free_gaps().
+ * Reserves the runs in ascending order, adjacent runs in one call. With
+ * the runs sorted, memblock finds the insertion point of each by binary
+ * search and moves only the few regions above it, so this stays fast for
+ * hundreds of thousands of scattered runs. Nothing but the runs is
+ * reserved: memory between them stays free for firmware reservations made
+ * later in boot.
  */
-struct kho_envelope {
-	u64 start;
-	u64 end;
-	u64 budget;
-	unsigned long gi;
-	bool valid;
-};
-
-/* Adds run [s, e) to the envelope, reserving the previous one if needed. */
-static int __init kho_envelope_add(struct kho_envelope *env, u64 s, u64 e)
+static int __init kho_reserve_runs(void)
 {
-	unsigned long gi = env->gi++;
-	int err;
-
-	if (env->valid && s == env->end) {
-		env->end = e;
-		return 0;
-	}
-	if (env->valid && s - env->end <= KHO_GAP_MAX &&
-	    s - env->end <= env->budget && gi - 1 < KHO_GAP_BITS &&
-	    kho_gap_is_free(env->end, s)) {
-		__set_bit(gi - 1, kho_gap_bits);
-		env->budget -= s - env->end;
-		env->end = e;
-		return 0;
-	}
-	if (env->valid) {
-		err = memblock_reserve(env->start, env->end - env->start);
-		if (err)
-			return err;
-	}
-	env->valid = true;
-	env->start = s;
-	env->end = e;
-	return 0;
-}
-
-static int __init kho_reserve_runs(u64 budget)
-{
-	struct kho_envelope env = { .budget = budget };
 	unsigned int i, nr_chunks;
 	const __be64 *map;
+	u64 start = 0, end = 0;
+	bool pending = false;
 	int err = 0;
 
 	map = kho_early_mem_map(&nr_chunks);
@@ -858,20 +917,32 @@ static int __init kho_reserve_runs(u64 budget)
 			r = early_memremap(phys + off, n);
 			if (!r)
 				return -ENOMEM;
-			for (k = 0; k < n / sizeof(*r) && !err; k++)
-				err = kho_envelope_add(&env, r[k].phys,
-						       r[k].phys +
-						       ((u64)r[k].count <<
-							(r[k].order + PAGE_SHIFT)));
+			for (k = 0; k < n / sizeof(*r) && !err; k++) {
+				/* kho_validate() checked every order. */
+				u64 s = r[k].phys;
+				u64 e = s + ((u64)r[k].count <<
+					     (r[k].order + PAGE_SHIFT));
+
+				if (pending && s == end) {
+					end = e;
+					continue;
+				}
+				if (pending)
+					err = memblock_reserve(start,
+							       end - start);
+				pending = true;
+				start = s;
+				end = e;
+			}
 			early_memunmap((void *)r, n);
 		}
 	}
-	if (!err && env.valid)
-		err = memblock_reserve(env.start, env.end - env.start);
+	if (!err && pending)
+		err = memblock_reserve(start, end - start);
 	return err;
 }
 
-static int __init kho_reserve_preserved(u64 bytes)
+static int __init kho_reserve_preserved(void)
 {
 	unsigned int i, nr_chunks;
 	const __be64 *map;
@@ -895,7 +966,7 @@ static int __init kho_reserve_preserved(u64 bytes)
 				       PAGE_ALIGN(size));
 	}
 	if (!err)
-		err = kho_reserve_runs(bytes);
+		err = kho_reserve_runs();
 
 	memblock_set_current_limit(limit);
 	memblock_set_kho_scratch_only(false);
@@ -912,6 +983,7 @@ static void __init kho_accept_handover(void)
 		.scratch = kho_raw.scratch,
 		.nr_scratch = kho_raw.nr_scratch,
 		.in_memory = kho_early_in_memory,
+		.overlaps_busy = kho_early_overlaps_busy,
 	};
 	u64 t0 = local_clock();
 	const char *why;
@@ -924,7 +996,7 @@ static void __init kho_accept_handover(void)
 		return;
 	}
 
-	err = kho_reserve_preserved(chk.bytes);
+	err = kho_reserve_preserved();
 	if (err) {
 		pr_err("handover rejected: cannot reserve preserved memory (%d); booting without preserved memory (part of it stays reserved)\n",
 		       err);
@@ -943,13 +1015,42 @@ static void __init kho_accept_handover(void)
 		kho_in.reserve_us);
 }
 
-/* Sets aside this kernel's scratch for the next kernel. */
-static void __init kho_reserve_scratch(void)
+/**
+ * kho_memblock_setup() - take over the incoming handover, early in boot
+ *
+ * Called by architecture code right after memblock learned the memory
+ * layout and before anything is allocated from it. With kho=on it checks
+ * and reserves what the previous kernel preserved, if it handed anything
+ * over. With kho=off (the default) it does nothing.
+ */
+void __init kho_memblock_setup(void)
+{
+	if (!kho_enable) {
+		if (kho_raw.present)
+			pr_info("kho=off: ignoring the handover from the previous kernel\n");
+		return;
+	}
+	if (kho_raw.present)
+		kho_accept_handover();
+}
+
+/**
+ * kho_reserve_scratch() - set aside scratch memory for the next kernel
+ *
+ * Called by architecture code once firmware reservations (EFI boot
+ * services, ESRT, ...) are in memblock, so that scratch never takes memory
+ * firmware still needs, and before CMA areas are activated at
+ * core_initcall time. With kho=off it does nothing; if it cannot set
+ * scratch aside, KHO stays disabled.
+ */
+void __init kho_reserve_scratch(void)
 {
 	phys_addr_t total = memblock_phys_mem_size();
 	phys_addr_t size, base;
 	int err;
 
+	if (!kho_enable)
+		return;
 	if (kho_scratch_percent)
 		size = div_u64((u64)total * kho_scratch_percent, 100);
 	else
@@ -972,12 +1073,17 @@ static void __init kho_reserve_scratch(void)
 		       (u64)size >> 20);
 		return;
 	}
+	/* Like mm/cma.c: the area is handed out page by page later. */
+	kmemleak_ignore_phys(base);
 
 	err = cma_init_reserved_mem(base, size, 0, "kho_scratch",
 				    &kho_scratch_cma);
 	if (err)
 		pr_warn("scratch is not usable as CMA (%d); it stays unused\n",
 			err);
+	else
+		/* If activation fails, keep scratch reserved, never in buddy. */
+		cma_reserve_pages_on_error(kho_scratch_cma);
 
 	kho_out_scratch[0].base = base;
 	kho_out_scratch[0].size = size;
@@ -985,25 +1091,6 @@ static void __init kho_reserve_scratch(void)
 	kho_tracker_init(&kho_out_tracker);
 	kho_active = true;
 	pr_info("scratch %lu MiB at %pa\n", (unsigned long)(size >> 20), &base);
-}
-
-/**
- * kho_memblock_setup() - early KHO setup, right after memblock knows RAM
- *
- * With kho=on: checks and reserves what the previous kernel preserved, if
- * it handed anything over, then sets aside scratch for the next kernel.
- * With kho=off (the default) it does nothing.
- */
-void __init kho_memblock_setup(void)
-{
-	if (!kho_enable) {
-		if (kho_raw.present)
-			pr_info("kho=off: ignoring the handover from the previous kernel\n");
-		return;
-	}
-	if (kho_raw.present)
-		kho_accept_handover();
-	kho_reserve_scratch();
 }
 
 /* ------------------------------------------------------------------ */
@@ -1015,7 +1102,11 @@ static const void *kho_in_fdt(void)
 	return phys_to_virt(kho_in.fdt_phys);
 }
 
-/* Builds the chunk index over the (reserved, direct-mapped) map. */
+/*
+ * Builds the chunk index over the map. The map, like the root FDT, stays
+ * memblock-reserved until kho_release_unclaimed() and is never handed to
+ * anyone, so nobody can write to it after kho_validate() checked it.
+ */
 static int kho_in_index(void)
 {
 	const __be64 *map;
@@ -1077,7 +1168,12 @@ static const struct kho_mem_run *kho_in_lookup(phys_addr_t phys)
 		else
 			hi = mid;
 	}
+	if (!lo)
+		return NULL;
 	r = &c->runs[lo - 1];
+	/* Checked at boot; never shift by an order that was not. */
+	if (WARN_ON_ONCE(r->order > MAX_PAGE_ORDER))
+		return NULL;
 	if (phys - r->phys >= ((u64)r->count << (r->order + PAGE_SHIFT)))
 		return NULL;
 	return r;
@@ -1142,17 +1238,27 @@ EXPORT_SYMBOL_GPL(kho_is_handover_boot);
  * The client FDT lies in preserved pages; restore them with
  * kho_restore_phys() to keep it past kho_release_unclaimed().
  *
- * Return: 0 on success, -ENOENT if there is no such client or no
- * handover, or the handover memory was already released.
+ * Return: 0 on success; -ENOENT if there is no such client or no
+ * handover, or the handover memory was already released; -EINVAL if the
+ * address the previous kernel recorded is not the start of a preserved
+ * folio; -ENOMEM.
  */
 int kho_find_fdt(const char *name, phys_addr_t *phys)
 {
+	const struct kho_mem_run *r;
 	const void *fdt, *prop;
-	int node, len, err = -ENOENT;
+	const char *why;
+	int node, len, err;
+	u64 addr;
 
 	mutex_lock(&kho_in_lock);
-	if (!kho_in.accepted || kho_in.released)
+	err = kho_in_ready(&why);
+	if (err) {
+		if (err != -ENOMEM)
+			err = -ENOENT;
 		goto out;
+	}
+	err = -ENOENT;
 	fdt = kho_in_fdt();
 	node = fdt_subnode_offset(fdt, 0, name);
 	if (node < 0)
@@ -1163,7 +1269,15 @@ int kho_find_fdt(const char *name, phys_addr_t *phys)
 			name);
 		goto out;
 	}
-	*phys = get_unaligned_be64(prop);
+	addr = get_unaligned_be64(prop);
+	r = PAGE_ALIGNED(addr) ? kho_in_lookup(addr) : NULL;
+	if (!r || !IS_ALIGNED(addr - r->phys, PAGE_SIZE << r->order)) {
+		pr_warn("client \"%s\" FDT at %#llx is not a preserved block\n",
+			name, addr);
+		err = -EINVAL;
+		goto out;
+	}
+	*phys = addr;
 	err = 0;
 out:
 	mutex_unlock(&kho_in_lock);
@@ -1230,6 +1344,8 @@ int kho_restore_phys(phys_addr_t phys, size_t size)
 {
 	const char *why = NULL;
 	phys_addr_t cur, end = phys + size;
+	struct page *zone_first;
+	unsigned long nr = 0;
 	int order, err;
 
 	if (!size || !PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size) || end < phys)
@@ -1253,14 +1369,21 @@ int kho_restore_phys(phys_addr_t phys, size_t size)
 		return err;
 	}
 
+	zone_first = pfn_to_page(PHYS_PFN(phys));
 	for (cur = phys; cur < end; cur += PAGE_SIZE) {
 		struct page *page = pfn_to_page(PHYS_PFN(cur));
 
+		/* The range may cross zones: account each page to its own. */
+		if (page_zone(page) != page_zone(zone_first)) {
+			adjust_managed_page_count(zone_first, nr);
+			zone_first = page;
+			nr = 0;
+		}
 		ClearPageReserved(page);
 		set_page_count(page, 1);
+		nr++;
 	}
-	adjust_managed_page_count(pfn_to_page(PHYS_PFN(phys)),
-				  size >> PAGE_SHIFT);
+	adjust_managed_page_count(zone_first, nr);
 	kho_in.restored_pages += size >> PAGE_SHIFT;
 	mutex_unlock(&kho_in_lock);
 	return 0;
@@ -1279,6 +1402,8 @@ static unsigned long kho_free_reserved_range(u64 start, u64 end)
 			free_reserved_page(page);
 			n++;
 		}
+		if (!(pfn % 1024))
+			cond_resched();
 	}
 	return n;
 }
@@ -1311,8 +1436,13 @@ void kho_release_unclaimed(void)
 
 		for (i = 0; i < ch->nr; i++) {
 			u64 s = ch->runs[i].phys;
-			u64 len = (u64)ch->runs[i].count <<
-				  (ch->runs[i].order + PAGE_SHIFT);
+			u64 len;
+
+			/* Checked at boot; never shift by an order that was not. */
+			if (WARN_ON_ONCE(ch->runs[i].order > MAX_PAGE_ORDER))
+				continue;
+			len = (u64)ch->runs[i].count <<
+			      (ch->runs[i].order + PAGE_SHIFT);
 
 			n += kho_free_reserved_range(s, s + len);
 			cond_resched();
@@ -1335,6 +1465,11 @@ void kho_release_unclaimed(void)
 	pr_info("released %lu unclaimed pages\n", n);
 out:
 	mutex_unlock(&kho_in_lock);
+	/* The watermarks were computed without the pages freed here. */
+	if (n) {
+		calculate_min_free_kbytes();
+		setup_per_zone_wmarks();
+	}
 }
 EXPORT_SYMBOL_GPL(kho_release_unclaimed);
 
@@ -1349,39 +1484,6 @@ static int __init kho_release_late(void)
 	return 0;
 }
 late_initcall_sync(kho_release_late);
-
-/* Hands the gaps reserved along with runs to the page allocator. */
-static void __init kho_free_gaps(void)
-{
-	const struct kho_mem_run *prev = NULL;
-	const char *why;
-	unsigned long gi = 0;
-	unsigned int c;
-
-	mutex_lock(&kho_in_lock);
-	if (kho_in_ready(&why)) {
-		mutex_unlock(&kho_in_lock);
-		return;
-	}
-	for (c = 0; c < kho_in.nr_chunks; c++) {
-		const struct kho_in_chunk *ch = &kho_in.chunks[c];
-		unsigned long i;
-
-		for (i = 0; i < ch->nr && gi <= KHO_GAP_BITS; i++, gi++) {
-			const struct kho_mem_run *r = &ch->runs[i];
-
-			if (prev && test_bit(gi - 1, kho_gap_bits)) {
-				u64 s = prev->phys + ((u64)prev->count <<
-					(prev->order + PAGE_SHIFT));
-
-				kho_in.gap_pages +=
-					kho_free_reserved_range(s, r->phys);
-			}
-			prev = r;
-		}
-	}
-	mutex_unlock(&kho_in_lock);
-}
 
 /* ------------------------------------------------------------------ */
 /* Outgoing side                                                       */
@@ -1412,6 +1514,45 @@ static int kho_check_out_range(phys_addr_t phys, u64 size)
 	return 0;
 }
 
+/*
+ * The next kernel only takes over what it sees as RAM: memory without a
+ * memmap, device memory and ranges that are not entirely System RAM in the
+ * resource tree would be rejected there, failing the whole handover.
+ */
+static int kho_check_out_ram(phys_addr_t phys, u64 size)
+{
+	phys_addr_t win = ALIGN_DOWN(phys, KHO_RAM_WINDOW);
+	const char *why;
+
+	lockdep_assert_held(&kho_out_lock);
+	if (!pfn_valid(PHYS_PFN(phys)) ||
+	    !pfn_valid(PHYS_PFN(phys + size - 1))) {
+		why = "it has no memory map";
+		goto bad;
+	}
+	if (is_zone_device_page(pfn_to_page(PHYS_PFN(phys)))) {
+		why = "it is device memory";
+		goto bad;
+	}
+	if (win == kho_ram_window && phys + size <= win + KHO_RAM_WINDOW)
+		return 0;
+	/* Most folios share a window with others: check it all at once. */
+	if (phys + size <= win + KHO_RAM_WINDOW &&
+	    region_intersects(win, KHO_RAM_WINDOW, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) == REGION_INTERSECTS) {
+		kho_ram_window = win;
+		return 0;
+	}
+	if (region_intersects(phys, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) == REGION_INTERSECTS)
+		return 0;
+	why = "it is not entirely System RAM";
+bad:
+	pr_warn_ratelimited("cannot preserve [%pa + %#llx]: %s\n", &phys, size,
+			    why);
+	return -EINVAL;
+}
+
 static int kho_out_writable(void)
 {
 	lockdep_assert_held(&kho_out_lock);
@@ -1428,8 +1569,9 @@ static int kho_out_writable(void)
  *	and unchanged in size until kexec or kho_unpreserve_folio()
  *
  * Return: 0 on success; -EOPNOTSUPP if KHO is disabled; -EBUSY after
- * kho_kexec_finalize(); -EINVAL if the folio lies in scratch; -EEXIST if
- * it (or a folio overlapping it) is already preserved; -ENOMEM.
+ * kho_kexec_finalize(); -EINVAL if the folio lies in scratch or is not
+ * plain RAM (device memory, not System RAM); -EEXIST if it (or a folio
+ * overlapping it) is already preserved; -ENOMEM.
  */
 int kho_preserve_folio(struct folio *folio)
 {
@@ -1441,6 +1583,8 @@ int kho_preserve_folio(struct folio *folio)
 	err = kho_out_writable();
 	if (!err)
 		err = kho_check_out_range(PFN_PHYS(pfn), PAGE_SIZE << order);
+	if (!err)
+		err = kho_check_out_ram(PFN_PHYS(pfn), PAGE_SIZE << order);
 	if (!err)
 		err = kho_tracker_add(&kho_out_tracker, pfn, order);
 	mutex_unlock(&kho_out_lock);
@@ -1508,6 +1652,8 @@ static int kho_preserve_phys_locked(phys_addr_t phys, size_t size)
 	err = kho_out_writable();
 	if (!err)
 		err = kho_check_out_range(phys, size);
+	if (!err)
+		err = kho_check_out_ram(phys, size);
 	while (!err && pfn < end) {
 		unsigned int order = kho_block_order(pfn, end);
 
@@ -1545,8 +1691,8 @@ static int kho_unpreserve_phys_locked(phys_addr_t phys, size_t size)
  * The range is tracked as naturally aligned power-of-two blocks; in the
  * next kernel restore it with kho_restore_phys() on the same range.
  *
- * Return: 0 on success; -EINVAL for a bad range or one touching scratch;
- * -EEXIST if part of it is already preserved; -EBUSY after
+ * Return: 0 on success; -EINVAL for a bad range, one touching scratch or
+ * one that is not entirely plain RAM; -EEXIST if part of it is already preserved; -EBUSY after
  * kho_kexec_finalize(); -EOPNOTSUPP if KHO is disabled; -ENOMEM.
  */
 int kho_preserve_phys(phys_addr_t phys, size_t size)
@@ -1674,11 +1820,16 @@ EXPORT_SYMBOL_GPL(kho_publish_fdt);
  * @name: client name
  *
  * The client's FDT pages are no longer preserved; the blob itself is not
- * freed. Does nothing for an unknown name, or after kho_kexec_finalize().
+ * freed. On failure the blob is still published and preserved, so the
+ * caller must not free it.
+ *
+ * Return: 0 on success, -ENOENT for an unknown name, -EBUSY after
+ * kho_kexec_finalize() (until kho_kexec_abort()).
  */
-void kho_unpublish_fdt(const char *name)
+int kho_unpublish_fdt(const char *name)
 {
 	struct kho_client *client;
+	int err = -ENOENT;
 
 	mutex_lock(&kho_out_lock);
 	client = name ? kho_find_client(name) : NULL;
@@ -1686,15 +1837,19 @@ void kho_unpublish_fdt(const char *name)
 		goto unlock;
 	if (kho_finalized) {
 		pr_warn("cannot unpublish \"%s\" after finalization\n", name);
+		err = -EBUSY;
 		goto unlock;
 	}
-	WARN_ON(kho_unpreserve_phys_locked(client->phys, client->size));
+	err = kho_unpreserve_phys_locked(client->phys, client->size);
+	if (WARN_ON(err))
+		goto unlock;
 	list_del(&client->list);
 	kho_nr_clients--;
 	kfree(client->name);
 	kfree(client);
 unlock:
 	mutex_unlock(&kho_out_lock);
+	return err;
 }
 EXPORT_SYMBOL_GPL(kho_unpublish_fdt);
 
@@ -1992,6 +2147,33 @@ fail:
 }
 
 /**
+ * kho_kexec_abort() - undo kho_kexec_finalize() when the kexec does not happen
+ *
+ * For every path of kernel_kexec() that returns after kho_kexec_finalize()
+ * succeeded (a later step failed, or a KEXEC_JUMP came back): frees the
+ * serialized map and makes preserving, unpreserving and unpublishing
+ * possible again. The next kho_kexec_finalize() writes a fresh handover.
+ * Does nothing if the handover is not finalized.
+ */
+void kho_kexec_abort(void)
+{
+	if (!kho_is_enabled())
+		return;
+
+	mutex_lock(&kho_out_lock);
+	if (kho_finalized) {
+		kho_free_out_chunks();
+		kho_out_nr_runs = 0;
+		kho_finalized = false;
+#ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
+		kho_out_fdt_blob.size = 0;
+#endif
+		pr_info("handover finalization undone\n");
+	}
+	mutex_unlock(&kho_out_lock);
+}
+
+/**
  * kho_blocks_kexec_load() - must the legacy kexec_load() be refused
  *
  * kexec_load() cannot place segments in scratch nor pass the handover.
@@ -2021,8 +2203,6 @@ static int __init kho_init(void)
 {
 	struct page *page;
 
-	if (kho_in.accepted)
-		kho_free_gaps();
 	if (!kho_active)
 		return 0;
 
@@ -2069,8 +2249,7 @@ static int kho_in_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "restored_pages=%lu\nreleased=%d\nreleased_pages=%lu\n",
 		   kho_in.restored_pages, kho_in.released,
 		   kho_in.released_pages);
-	seq_printf(m, "gap_pages=%lu\nreserve_us=%llu\n", kho_in.gap_pages,
-		   kho_in.reserve_us);
+	seq_printf(m, "reserve_us=%llu\n", kho_in.reserve_us);
 	mutex_unlock(&kho_in_lock);
 	return 0;
 }

@@ -58,10 +58,29 @@ struct kho_chunk {
 };
 
 /**
+ * struct kho_range - a physical address range [@start, @end)
+ * @start: first byte
+ * @end: first byte past the range
+ */
+struct kho_range {
+	u64 start;
+	u64 end;
+};
+
+/**
  * struct kho_run_check - state of the checks on an incoming map
  * @scratch: the scratch regions of the handover
  * @nr_scratch: number of entries in @scratch
  * @in_memory: optional; returns true if [start, start + size) is RAM
+ * @blocks: optional; the metadata blocks of the handover (root FDT and map
+ *	chunks), sorted and disjoint as kho_check_blocks() leaves them; no
+ *	run may overlap any of them
+ * @nr_blocks: number of entries in @blocks
+ * @overlaps_busy: optional; returns true if [start, end) overlaps memory
+ *	that is already in use. It is called with ascending, disjoint ranges
+ *	only, so it may keep a cursor in @busy_pos and walk forward.
+ * @busy_pos: cursor for @overlaps_busy, zero at the start
+ * @block_pos: cursor into @blocks
  * @started: at least one run was checked
  * @prev_start: physical start of the previous run
  * @prev_end: physical end (exclusive) of the previous run
@@ -69,13 +88,18 @@ struct kho_chunk {
  * @nr_folios: folios in those runs
  * @bytes: bytes in those runs
  *
- * Zero everything, fill in the first three fields, then feed the runs of
- * all chunks in order to kho_check_runs().
+ * Zero everything, fill in the fields up to @overlaps_busy as needed, then
+ * feed the runs of all chunks in order to kho_check_runs().
  */
 struct kho_run_check {
 	const struct kho_scratch_range *scratch;
 	unsigned int nr_scratch;
 	bool (*in_memory)(u64 start, u64 size);
+	const struct kho_range *blocks;
+	unsigned int nr_blocks;
+	bool (*overlaps_busy)(struct kho_run_check *c, u64 start, u64 end);
+	unsigned long busy_pos;
+	unsigned int block_pos;
 	bool started;
 	u64 prev_start;
 	u64 prev_end;
@@ -95,6 +119,7 @@ int kho_tracker_serialize(struct kho_tracker *t, struct kho_chunk *chunks,
 			  unsigned int nr_chunks);
 const char *kho_check_runs(struct kho_run_check *c,
 			   const struct kho_mem_run *runs, unsigned long nr);
+const char *kho_check_blocks(struct kho_range *blocks, unsigned int nr);
 bool kho_ranges_intersect_scratch(const struct kho_scratch_range *scratch,
 				  unsigned int nr_scratch, u64 start, u64 size);
 u32 kho_mem_map_crc(const struct kho_chunk *chunks, unsigned int nr_chunks);

@@ -10,7 +10,9 @@
  * made-up page frame numbers, so no real memory is touched: the tracker
  * (overlap refusal, removal), its serialization into sorted, coalesced
  * runs split across chunks, the checks the next kernel applies to every
- * run, and the checksum over the chunks.
+ * run and to the metadata blocks (root FDT and map chunks) that must not
+ * overlap each other, the runs, or memory already in use, and the
+ * checksum over the chunks.
  */
 
 #include <kunit/test.h>
@@ -204,6 +206,109 @@ static void kho_check_bad_test(struct kunit *test)
 			   "run intersects a scratch region");
 }
 
+static void kho_blocks_test(struct kunit *test)
+{
+	struct kho_range ok[] = {
+		{ SZ_64M, SZ_64M + SZ_64K },	/* root FDT */
+		{ SZ_16M, SZ_16M + SZ_4M },	/* chunk */
+		{ SZ_32M, SZ_32M + SZ_4K },	/* chunk */
+		{ SZ_16M + SZ_4M, SZ_16M + SZ_8M },	/* touches, no overlap */
+	};
+	struct kho_range fdt_in_chunk[] = {
+		{ SZ_16M + SZ_64K, SZ_16M + SZ_128K },
+		{ SZ_16M, SZ_16M + SZ_4M },
+	};
+	struct kho_range twice[] = {
+		{ SZ_32M, SZ_32M + SZ_4K },
+		{ SZ_32M, SZ_32M + SZ_4K },
+	};
+	struct kho_range empty[] = { { SZ_32M, SZ_32M } };
+
+	KUNIT_EXPECT_NULL(test, kho_check_blocks(ok, ARRAY_SIZE(ok)));
+	/* Sorted on return, as kho_check_runs() expects. */
+	KUNIT_EXPECT_EQ(test, ok[0].start, (u64)SZ_16M);
+	KUNIT_EXPECT_EQ(test, ok[1].start, (u64)SZ_16M + SZ_4M);
+	KUNIT_EXPECT_EQ(test, ok[3].start, (u64)SZ_64M);
+	KUNIT_EXPECT_STREQ(test, kho_check_blocks(fdt_in_chunk, 2),
+			   "root FDT and mem-map chunks overlap");
+	KUNIT_EXPECT_STREQ(test, kho_check_blocks(twice, 2),
+			   "root FDT and mem-map chunks overlap");
+	KUNIT_EXPECT_NOT_NULL(test, kho_check_blocks(empty, 1));
+}
+
+/* Pretend [48 MiB, 49 MiB) and [100 MiB, 101 MiB) are in use already. */
+static const struct kho_range kho_kunit_busy[] = {
+	{ 48 * SZ_1M, 49 * SZ_1M },
+	{ 100 * SZ_1M, 101 * SZ_1M },
+};
+
+static bool kho_kunit_overlaps_busy(struct kho_run_check *c, u64 start,
+				    u64 end)
+{
+	while (c->busy_pos < ARRAY_SIZE(kho_kunit_busy) &&
+	       kho_kunit_busy[c->busy_pos].end <= start)
+		c->busy_pos++;
+	return c->busy_pos < ARRAY_SIZE(kho_kunit_busy) &&
+	       kho_kunit_busy[c->busy_pos].start < end;
+}
+
+static const char *kho_kunit_check_blocks(const struct kho_mem_run *runs,
+					  unsigned long nr)
+{
+	/* Sorted and disjoint, as kho_check_blocks() leaves them. */
+	static const struct kho_range blocks[] = {
+		{ SZ_16M, SZ_16M + SZ_4M },
+		{ SZ_64M, SZ_64M + SZ_64K },
+	};
+	struct kho_run_check c = {
+		.scratch = kho_kunit_scratch,
+		.nr_scratch = ARRAY_SIZE(kho_kunit_scratch),
+		.in_memory = kho_kunit_in_memory,
+		.blocks = blocks,
+		.nr_blocks = ARRAY_SIZE(blocks),
+		.overlaps_busy = kho_kunit_overlaps_busy,
+	};
+
+	return kho_check_runs(&c, runs, nr);
+}
+
+static void kho_check_blocks_runs_test(struct kunit *test)
+{
+	const struct kho_mem_run good[] = {
+		RUN(SZ_1M, 0, 1),
+		RUN(SZ_16M - SZ_4K, 0, 1),	/* ends where a chunk starts */
+		RUN(SZ_16M + SZ_4M, 0, 1),	/* starts where it ends */
+		RUN(SZ_32M, 9, 8),		/* between blocks and busy */
+		RUN(49 * SZ_1M, 0, 1),		/* right after busy memory */
+		RUN(SZ_64M + SZ_64K, 0, 1),	/* right after the FDT */
+		RUN(101 * SZ_1M, 8, 1),
+	};
+	const struct kho_mem_run in_chunk[] = {
+		RUN(SZ_1M, 0, 1), RUN(SZ_16M + SZ_1M, 0, 1),
+	};
+	const struct kho_mem_run over_fdt[] = {
+		RUN(SZ_32M, 0, 1), RUN(SZ_64M - SZ_2M, 9, 2),
+	};
+	const struct kho_mem_run spans_chunk[] = { RUN(SZ_8M, 10, 4) };
+	const struct kho_mem_run on_busy[] = {
+		RUN(SZ_32M, 0, 1), RUN(100 * SZ_1M + SZ_512K, 0, 1),
+	};
+	const struct kho_mem_run into_busy[] = { RUN(47 * SZ_1M, 8, 2) };
+
+	KUNIT_EXPECT_NULL(test, kho_kunit_check_blocks(good,
+						       ARRAY_SIZE(good)));
+	KUNIT_EXPECT_STREQ(test, kho_kunit_check_blocks(in_chunk, 2),
+			   "run overlaps the root FDT or a mem-map chunk");
+	KUNIT_EXPECT_STREQ(test, kho_kunit_check_blocks(over_fdt, 2),
+			   "run overlaps the root FDT or a mem-map chunk");
+	KUNIT_EXPECT_STREQ(test, kho_kunit_check_blocks(spans_chunk, 1),
+			   "run overlaps the root FDT or a mem-map chunk");
+	KUNIT_EXPECT_STREQ(test, kho_kunit_check_blocks(on_busy, 2),
+			   "run overlaps memory already in use");
+	KUNIT_EXPECT_STREQ(test, kho_kunit_check_blocks(into_busy, 1),
+			   "run overlaps memory already in use");
+}
+
 static void kho_crc_test(struct kunit *test)
 {
 	struct kho_mem_run a[] = { RUN(SZ_4M, 0, 1), RUN(SZ_8M, 1, 2) };
@@ -235,6 +340,8 @@ static struct kunit_case kho_kunit_cases[] = {
 	KUNIT_CASE(kho_serialize_test),
 	KUNIT_CASE(kho_check_good_test),
 	KUNIT_CASE(kho_check_bad_test),
+	KUNIT_CASE(kho_blocks_test),
+	KUNIT_CASE(kho_check_blocks_runs_test),
 	KUNIT_CASE(kho_crc_test),
 	{}
 };

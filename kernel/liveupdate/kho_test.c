@@ -161,8 +161,9 @@ static void kho_test_release_folios(unsigned int nr, bool unpreserve)
 	unsigned int i;
 
 	for (i = 0; i < nr; i++) {
-		if (unpreserve)
-			WARN_ON(kho_unpreserve_folio(kho_test_folios[i]));
+		/* A folio that stays preserved must stay allocated too. */
+		if (unpreserve && WARN_ON(kho_unpreserve_folio(kho_test_folios[i])))
+			continue;
 		folio_put(kho_test_folios[i]);
 	}
 	kvfree(kho_test_folios);
@@ -304,31 +305,41 @@ static bool kho_bulk_stamp_ok(struct folio *folio, u64 seed, u32 i)
 	return true;
 }
 
-/* Frees what kho_bulk_preserve() set up; @nr folios were preserved. */
-static void kho_bulk_release(unsigned int nr)
+/*
+ * Frees what kho_bulk_preserve() set up; @nr folios were preserved. What
+ * KHO refuses to let go of (after finalization) is kept, not freed.
+ */
+static int kho_bulk_release(unsigned int nr)
 {
 	unsigned int i;
+	int err;
 
 	if (kho_bulk_fdt_page) {
-		kho_unpublish_fdt(KHO_BULK_NAME);
+		err = kho_unpublish_fdt(KHO_BULK_NAME);
+		if (err) {
+			pr_warn("bulk: cannot unpublish (%d); keeping everything\n",
+				err);
+			return err;
+		}
 		__free_page(kho_bulk_fdt_page);
 		kho_bulk_fdt_page = NULL;
 	}
 	for (i = 0; i < nr; i++) {
 		struct folio *folio = pfn_folio(PHYS_PFN(*kho_bulk_slot(kho_bulk_chunks, i)));
 
-		WARN_ON(kho_unpreserve_folio(folio));
-		folio_put(folio);
+		if (!WARN_ON(kho_unpreserve_folio(folio)))
+			folio_put(folio);
 		if (!(i % 1024))
 			cond_resched();
 	}
 	for (i = 0; i < kho_bulk_nr_chunks; i++) {
-		kho_unpreserve_folio(kho_bulk_chunks[i]);
-		folio_put(kho_bulk_chunks[i]);
+		if (!WARN_ON(kho_unpreserve_folio(kho_bulk_chunks[i])))
+			folio_put(kho_bulk_chunks[i]);
 		kho_bulk_chunks[i] = NULL;
 	}
 	kho_bulk_nr_chunks = 0;
 	kho_bulk_nr = 0;
+	return 0;
 }
 
 static int kho_bulk_build_fdt(u64 seed)
@@ -499,6 +510,8 @@ static void __init kho_bulk_restore(phys_addr_t fdt_phys)
 	kho_bulk_in.restore_us = (ktime_get_ns() - t0) / NSEC_PER_USEC;
 	pr_info("bulk: restored %u folios in %llu us\n", kho_bulk_in.count,
 		kho_bulk_in.restore_us);
+	/* The FDT and the chunks are consumed; "bulk-verify" needs only folios. */
+	kho_bulk_put_chunks();
 	__free_page(virt_to_page(fdt));
 	return;
 
@@ -534,7 +547,6 @@ static int kho_bulk_verify(void)
 	check_us = (ktime_get_ns() - t0) / NSEC_PER_USEC;
 	kvfree(kho_bulk_in.folios);
 	kho_bulk_in.folios = NULL;
-	kho_bulk_put_chunks();
 	snprintf(kho_bulk_result, sizeof(kho_bulk_result),
 		 "folios=%u bad=%u missing=%u restore_us=%llu check_us=%llu\n",
 		 kho_bulk_in.count - missing, bad, missing,
@@ -543,17 +555,25 @@ static int kho_bulk_verify(void)
 	return 0;
 }
 
-static void kho_test_unpreserve(void)
+static int kho_test_unpreserve(void)
 {
+	int err;
+
 	if (kho_test_fdt_page) {
-		kho_unpublish_fdt(KHO_TEST_NAME);
+		err = kho_unpublish_fdt(KHO_TEST_NAME);
+		if (err) {
+			/* Still published: the FDT and the folios must stay. */
+			pr_warn("cannot unpublish (%d); keeping everything\n",
+				err);
+			return err;
+		}
 		__free_pages(kho_test_fdt_page, kho_test_fdt_order);
 		kho_test_fdt_page = NULL;
 	}
 	if (kho_test_folios)
 		kho_test_release_folios(kho_test_nr, true);
 	kho_test_free_churn();
-	kho_bulk_release(kho_bulk_nr);
+	return kho_bulk_release(kho_bulk_nr);
 }
 
 static ssize_t kho_test_cmd_write(struct file *file, const char __user *ubuf,
@@ -581,7 +601,7 @@ static ssize_t kho_test_cmd_write(struct file *file, const char __user *ubuf,
 	else if (!strcmp(strim(buf), "bulk-verify"))
 		err = kho_bulk_verify();
 	else if (!strcmp(strim(buf), "unpreserve"))
-		kho_test_unpreserve();
+		err = kho_test_unpreserve();
 	else
 		err = -EINVAL;
 	mutex_unlock(&kho_test_lock);

@@ -40,13 +40,35 @@
  * finish, and in reverse order to cancel. A failed prepare cancels the
  * participants already prepared; a failed freeze cancels every participant;
  * in both cases the state returns to ``normal`` and the caller sees
- * -ECANCELED.
+ * -ECANCELED. PREPARE fails with -EOPNOTSUPP, before any participant is
+ * called, when KHO is not enabled (nothing could be handed over).
  *
  * Registration is only allowed in ``normal`` and ``updated``: once PREPARE
  * has started, the set of participants that will be serialized is fixed,
  * so a late participant can neither be forgotten by the update nor be
- * serialized without having been prepared. Unregistration follows the same
- * rule.
+ * serialized without having been prepared. Unregistration always succeeds,
+ * so that a module can leave from its exit function: while ``prepared`` the
+ * participant is cancelled and dropped from the update; while ``frozen`` it
+ * is cancelled, dropped, and the LUO FDT is rebuilt and published again
+ * without it (if that fails, the whole update is cancelled back to
+ * ``normal``). Its data is not handed over either way.
+ *
+ * The kexec path: liveupdate_reboot() freezes a ``prepared`` instance (or
+ * accepts a ``frozen`` one) and marks LUO as rebooting. From then on user
+ * space still runs until devices shut down, but the LUO FDT and every page
+ * it points to are part of the finalized KHO handover, so nothing may undo
+ * them: every event fails with -EBUSY, closing /dev/liveupdate does not
+ * cancel, and a participant unregistering is only unlinked (its frozen data
+ * stays in the handover, and it is not called again). If the kexec fails
+ * after that, kernel_kexec() calls liveupdate_reboot_abort(): if the
+ * freeze was done by the kexec path, every participant is cancelled and
+ * LUO is ``normal`` again; if user space had sent FREEZE itself, LUO stays
+ * ``frozen`` (rebuilding the FDT if a participant left meanwhile) and user
+ * space decides whether to retry the kexec or CANCEL. If the owner closed
+ * /dev/liveupdate during the failed kexec, the update is cancelled anyway.
+ * A participant that unregistered during a kexec that then failed is not
+ * cancelled: memory it preserved stays preserved (a leak, never a use
+ * after free).
  *
  * LUO is on by default when built in; ``liveupdate=off`` on the kernel
  * command line keeps it in the ``undefined`` state: nobody can register,
@@ -103,11 +125,16 @@ static void luo_set_state(struct luo_ctx *ctx, enum liveupdate_state state)
 void luo_ctx_init(struct luo_ctx *ctx, bool handover)
 {
 	mutex_init(&ctx->lock);
+	mutex_init(&ctx->list_lock);
 	ctx->state = LIVEUPDATE_STATE_UNDEFINED;
 	INIT_LIST_HEAD(&ctx->participants);
 	INIT_LIST_HEAD(&ctx->incoming);
 	ctx->nr_unclaimed = 0;
 	ctx->handover = handover;
+	ctx->rebooting = false;
+	ctx->reboot_froze = false;
+	ctx->abort_cancels = false;
+	ctx->fdt_stale = false;
 	ctx->fdt_folio = NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(luo_ctx_init);
@@ -124,25 +151,44 @@ void luo_ctx_destroy(struct luo_ctx *ctx)
 	luo_unserialize(ctx);
 	list_for_each_entry(p, &ctx->participants, list)
 		p->incoming = NULL;
+	mutex_lock(&ctx->list_lock);
 	luo_incoming_free(&ctx->incoming);
+	mutex_unlock(&ctx->list_lock);
 	mutex_unlock(&ctx->lock);
+	mutex_destroy(&ctx->list_lock);
 	mutex_destroy(&ctx->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(luo_ctx_destroy);
+
+/* Undo one participant's prepare (and freeze), if it was prepared. */
+static void luo_cancel_one(struct luo_participant *p)
+{
+	if (!p->prepared)
+		return;
+	if (p->ops->cancel)
+		p->ops->cancel(p, p->data);
+	p->prepared = false;
+	p->frozen = false;
+}
 
 /* Cancel every prepared participant, last registered first. */
 static void luo_cancel_all(struct luo_ctx *ctx)
 {
 	struct luo_participant *p;
 
-	list_for_each_entry_reverse(p, &ctx->participants, list) {
-		if (!p->prepared)
-			continue;
-		if (p->ops->cancel)
-			p->ops->cancel(p, p->data);
-		p->prepared = false;
-		p->frozen = false;
-	}
+	list_for_each_entry_reverse(p, &ctx->participants, list)
+		luo_cancel_one(p);
+}
+
+/* Unlink @p; its data, if any, is no longer handed over. */
+static void luo_unlink(struct luo_ctx *ctx, struct luo_participant *p)
+{
+	mutex_lock(&ctx->list_lock);
+	list_del(&p->list);
+	mutex_unlock(&ctx->list_lock);
+	if (p->incoming)
+		p->incoming->owner = NULL;
+	p->incoming = NULL;
 }
 
 static int luo_do_prepare(struct luo_ctx *ctx)
@@ -206,6 +252,25 @@ static void luo_do_cancel(struct luo_ctx *ctx)
 	luo_set_state(ctx, LIVEUPDATE_STATE_NORMAL);
 }
 
+/*
+ * The set of frozen participants changed: publish a new LUO FDT. If that
+ * fails the update cannot be carried out as the participants expect, so
+ * it is cancelled as a whole.
+ */
+static void luo_reserialize(struct luo_ctx *ctx)
+{
+	int err;
+
+	luo_unserialize(ctx);
+	err = luo_serialize(ctx);
+	if (err) {
+		pr_err("cannot serialize LUO again: %pe; cancelling the update\n",
+		       ERR_PTR(err));
+		luo_cancel_all(ctx);
+		luo_set_state(ctx, LIVEUPDATE_STATE_NORMAL);
+	}
+}
+
 static void luo_do_finish(struct luo_ctx *ctx)
 {
 	struct luo_participant *p;
@@ -245,9 +310,10 @@ static void luo_do_finish(struct luo_ctx *ctx)
  * @event: an &enum liveupdate_event
  *
  * Return: 0 on success; -EBADRQC for an unknown event; -EBUSY if the
- * event is not allowed in the current state; -ECANCELED if PREPARE or
- * FREEZE failed and was rolled back; -EINTR if interrupted while waiting
- * for another transition.
+ * event is not allowed in the current state or a kexec is under way;
+ * -EOPNOTSUPP for PREPARE when KHO is not enabled; -ECANCELED if PREPARE
+ * or FREEZE failed and was rolled back; -EINTR if interrupted while
+ * waiting for another transition.
  */
 int luo_ctx_event(struct luo_ctx *ctx, u32 event)
 {
@@ -260,12 +326,20 @@ int luo_ctx_event(struct luo_ctx *ctx, u32 event)
 	if (mutex_lock_interruptible(&ctx->lock))
 		return -EINTR;
 
+	/* The handover is finalized: nothing may change it any more. */
+	if (ctx->rebooting) {
+		err = -EBUSY;
+		goto out;
+	}
+
 	switch (event) {
 	case LIVEUPDATE_EVENT_PREPARE:
-		if (ctx->state == LIVEUPDATE_STATE_NORMAL)
-			err = luo_do_prepare(ctx);
-		else
+		if (ctx->state != LIVEUPDATE_STATE_NORMAL)
 			err = -EBUSY;
+		else if (ctx->handover && !kho_is_enabled())
+			err = -EOPNOTSUPP;
+		else
+			err = luo_do_prepare(ctx);
 		break;
 	case LIVEUPDATE_EVENT_FREEZE:
 		if (ctx->state == LIVEUPDATE_STATE_PREPARED)
@@ -287,6 +361,7 @@ int luo_ctx_event(struct luo_ctx *ctx, u32 event)
 			err = -EBUSY;
 		break;
 	}
+out:
 	mutex_unlock(&ctx->lock);
 
 	return err;
@@ -297,19 +372,27 @@ EXPORT_SYMBOL_IF_KUNIT(luo_ctx_event);
  * luo_ctx_reboot() - what a kexec does to a LUO instance
  * @ctx: the instance
  *
- * Freezes a prepared instance; does nothing in any other state.
+ * Freezes a prepared instance; does nothing more in any other state. On
+ * success the instance is rebooting until luo_ctx_reboot_abort().
  *
- * Return: 0, or -ECANCELED if the freeze failed (the instance is then
- * back to ``normal`` and the kexec must not go on).
+ * Return: 0; -EBUSY if the instance is already rebooting; -ECANCELED if
+ * the freeze failed (the instance is then back to ``normal``, not
+ * rebooting, and the kexec must not go on).
  */
 int luo_ctx_reboot(struct luo_ctx *ctx)
 {
+	bool froze = false;
 	int err = 0;
 
 	mutex_lock(&ctx->lock);
+	if (ctx->rebooting) {
+		err = -EBUSY;
+		goto out;
+	}
 	switch (ctx->state) {
 	case LIVEUPDATE_STATE_PREPARED:
 		err = luo_do_freeze(ctx);
+		froze = true;
 		break;
 	case LIVEUPDATE_STATE_UPDATED:
 		if (ctx->handover)
@@ -318,23 +401,83 @@ int luo_ctx_reboot(struct luo_ctx *ctx)
 	default:
 		break;
 	}
+	if (!err) {
+		ctx->rebooting = true;
+		ctx->reboot_froze = froze;
+		ctx->abort_cancels = false;
+		ctx->fdt_stale = false;
+	}
+out:
 	mutex_unlock(&ctx->lock);
 
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(luo_ctx_reboot);
 
-static void luo_ctx_owner_release(struct luo_ctx *ctx)
+/**
+ * luo_ctx_reboot_abort() - a kexec after luo_ctx_reboot() did not happen
+ * @ctx: the instance
+ *
+ * Ends the rebooting period. A freeze done by luo_ctx_reboot() itself is
+ * cancelled (every participant, in reverse order) back to ``normal``, as
+ * is any update whose owner went away meanwhile; an explicit freeze stays
+ * ``frozen``, with its FDT rebuilt if a participant left. Does nothing if
+ * @ctx is not rebooting.
+ */
+void luo_ctx_reboot_abort(struct luo_ctx *ctx)
 {
 	mutex_lock(&ctx->lock);
-	if (ctx->state == LIVEUPDATE_STATE_PREPARED ||
-	    ctx->state == LIVEUPDATE_STATE_FROZEN) {
-		pr_info("control device closed while %s: cancelling\n",
-			luo_state_name(ctx->state));
-		luo_do_cancel(ctx);
+	if (!ctx->rebooting)
+		goto out;
+	ctx->rebooting = false;
+
+	if (ctx->state == LIVEUPDATE_STATE_FROZEN) {
+		if (ctx->reboot_froze || ctx->abort_cancels) {
+			if (ctx->handover)
+				pr_info("kexec aborted: cancelling the update\n");
+			luo_do_cancel(ctx);
+		} else {
+			if (ctx->handover)
+				pr_info("kexec aborted: staying frozen as requested by user space\n");
+			if (ctx->fdt_stale)
+				luo_reserialize(ctx);
+		}
 	}
+	ctx->reboot_froze = false;
+	ctx->abort_cancels = false;
+	ctx->fdt_stale = false;
+out:
 	mutex_unlock(&ctx->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(luo_ctx_reboot_abort);
+
+/**
+ * luo_ctx_owner_release() - the owner of an update went away
+ * @ctx: the instance
+ *
+ * Cancels a ``prepared`` or ``frozen`` instance. While rebooting nothing
+ * is undone; the update is cancelled if the kexec is aborted instead.
+ */
+void luo_ctx_owner_release(struct luo_ctx *ctx)
+{
+	mutex_lock(&ctx->lock);
+	if (ctx->state != LIVEUPDATE_STATE_PREPARED &&
+	    ctx->state != LIVEUPDATE_STATE_FROZEN)
+		goto out;
+	if (ctx->rebooting) {
+		if (ctx->handover)
+			pr_info("control device closed during kexec: the update goes on\n");
+		ctx->abort_cancels = true;
+		goto out;
+	}
+	if (ctx->handover)
+		pr_info("control device closed while %s: cancelling\n",
+			luo_state_name(ctx->state));
+	luo_do_cancel(ctx);
+out:
+	mutex_unlock(&ctx->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(luo_ctx_owner_release);
 
 static struct luo_participant *luo_find(struct luo_ctx *ctx,
 					enum luo_group group, const char *name)
@@ -413,7 +556,9 @@ int luo_ctx_register(struct luo_ctx *ctx, struct luo_participant *p)
 			p->incoming = rec;
 		}
 	}
+	mutex_lock(&ctx->list_lock);
 	list_add_tail(&p->list, &ctx->participants);
+	mutex_unlock(&ctx->list_lock);
 out:
 	mutex_unlock(&ctx->lock);
 	return err;
@@ -425,33 +570,56 @@ EXPORT_SYMBOL_IF_KUNIT(luo_ctx_register);
  * @ctx: the instance
  * @p: a participant registered with luo_ctx_register()
  *
- * Return: 0; -EBUSY while ``prepared`` or ``frozen``; -ENOENT if @p is not
- * registered.
+ * Succeeds in every state. While ``prepared`` @p is cancelled and dropped
+ * from the update; while ``frozen`` it is cancelled, dropped and the LUO
+ * FDT is rebuilt without it (or the whole update is cancelled if that
+ * fails). While rebooting @p is only unlinked: what it froze is already
+ * part of the finalized handover. Once this returns, LUO never calls @p
+ * again.
+ *
+ * Return: 0, or -ENOENT if @p is not registered.
  */
 int luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p)
 {
 	struct luo_participant *it;
-	int err = -ENOENT;
+	bool found = false;
 
 	mutex_lock(&ctx->lock);
-	if (ctx->state == LIVEUPDATE_STATE_PREPARED ||
-	    ctx->state == LIVEUPDATE_STATE_FROZEN) {
-		err = -EBUSY;
-		goto out;
-	}
 	list_for_each_entry(it, &ctx->participants, list) {
-		if (it != p)
-			continue;
-		list_del(&p->list);
-		if (p->incoming)
-			p->incoming->owner = NULL;
-		p->incoming = NULL;
-		err = 0;
-		break;
+		if (it == p) {
+			found = true;
+			break;
+		}
 	}
-out:
+	if (!found) {
+		mutex_unlock(&ctx->lock);
+		return -ENOENT;
+	}
+
+	if (ctx->rebooting && p->prepared) {
+		if (ctx->handover)
+			pr_warn("%s/%s left during kexec: its frozen data is handed over, and it is not cancelled if the kexec fails\n",
+				luo_group_names[p->group], p->name);
+		luo_unlink(ctx, p);
+		ctx->fdt_stale = true;
+	} else if (ctx->state == LIVEUPDATE_STATE_PREPARED ||
+		   ctx->state == LIVEUPDATE_STATE_FROZEN) {
+		if (ctx->handover)
+			pr_info("%s/%s left the %s update: cancelled, its data is not handed over\n",
+				luo_group_names[p->group], p->name,
+				luo_state_name(ctx->state));
+		luo_cancel_one(p);
+		luo_unlink(ctx, p);
+		if (ctx->state == LIVEUPDATE_STATE_FROZEN)
+			luo_reserialize(ctx);
+	} else {
+		luo_unlink(ctx, p);
+	}
+	p->prepared = false;
+	p->frozen = false;
 	mutex_unlock(&ctx->lock);
-	return err;
+
+	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(luo_ctx_unregister);
 
@@ -478,7 +646,9 @@ int luo_ctx_retrieve(struct luo_ctx *ctx, struct luo_participant *p,
 		err = -ENOENT;
 	} else {
 		*data = p->incoming->data;
+		mutex_lock(&ctx->list_lock);
 		p->incoming->claimed = true;
+		mutex_unlock(&ctx->list_lock);
 	}
 	mutex_unlock(&ctx->lock);
 
@@ -511,7 +681,9 @@ int luo_ctx_retrieve_name(struct luo_ctx *ctx, enum luo_group group,
 			err = -ENOENT;
 		} else {
 			*data = rec->data;
+			mutex_lock(&ctx->list_lock);
 			rec->claimed = true;
+			mutex_unlock(&ctx->list_lock);
 		}
 	}
 	mutex_unlock(&ctx->lock);
@@ -523,6 +695,7 @@ EXPORT_SYMBOL_IF_KUNIT(luo_ctx_retrieve_name);
 /* The kernel's own instance. */
 static struct luo_ctx luo_global = {
 	.lock = __MUTEX_INITIALIZER(luo_global.lock),
+	.list_lock = __MUTEX_INITIALIZER(luo_global.list_lock),
 	.state = LIVEUPDATE_STATE_UNDEFINED,
 	.participants = LIST_HEAD_INIT(luo_global.participants),
 	.incoming = LIST_HEAD_INIT(luo_global.incoming),
@@ -599,9 +772,10 @@ EXPORT_SYMBOL_GPL(liveupdate_state);
  * updates themselves. Waits for a transition already in progress.
  *
  * Return: 0 on success; -ENODEV if LUO is not running; -EBADRQC for an
- * unknown event; -EBUSY if the event is not allowed in the current state;
- * -ECANCELED if PREPARE or FREEZE failed and every participant was rolled
- * back to ``normal``; -EINTR if a signal arrived while waiting.
+ * unknown event; -EBUSY if the event is not allowed in the current state
+ * or a kexec is under way; -EOPNOTSUPP for PREPARE when KHO is not
+ * enabled; -ECANCELED if PREPARE or FREEZE failed and every participant
+ * was rolled back to ``normal``; -EINTR if a signal arrived while waiting.
  */
 int liveupdate_event(u32 event)
 {
@@ -615,7 +789,9 @@ EXPORT_SYMBOL_GPL(liveupdate_event);
  * liveupdate_owner_release() - the control device's owner went away
  *
  * Cancels an update in progress (``prepared`` or ``frozen``); does nothing
- * in other states. Called when /dev/liveupdate is closed.
+ * in other states. Called when /dev/liveupdate is closed. During a kexec
+ * (between liveupdate_reboot() and liveupdate_reboot_abort()) nothing is
+ * undone; the update is cancelled if the kexec is aborted instead.
  */
 void liveupdate_owner_release(void)
 {
@@ -630,17 +806,38 @@ EXPORT_SYMBOL_GPL(liveupdate_owner_release);
  * Called by kernel_kexec() before KHO finalizes the handover. If LUO is
  * ``prepared`` this sends FREEZE; if it is ``frozen`` already it does
  * nothing more; in ``normal`` (and ``updated``) nothing is preserved and
- * the kexec is a plain one.
+ * the kexec is a plain one. On success LUO is rebooting: every event
+ * fails with -EBUSY and closing /dev/liveupdate cancels nothing, until
+ * liveupdate_reboot_abort().
  *
  * Return: 0 if the kexec may go on; -ECANCELED if the freeze failed, in
  * which case every participant was cancelled, LUO is ``normal`` and the
- * kexec must be aborted.
+ * kexec must be aborted (reboot(LINUX_REBOOT_CMD_KEXEC) then fails with
+ * ECANCELED); -EBUSY if a kexec is already under way.
  */
 int liveupdate_reboot(void)
 {
 	if (!liveupdate_enabled())
 		return 0;
 	return luo_ctx_reboot(&luo_global);
+}
+
+/**
+ * liveupdate_reboot_abort() - the kexec after liveupdate_reboot() failed
+ *
+ * kernel_kexec() calls this on every path that returns after
+ * liveupdate_reboot() succeeded (a later step failed, or a KEXEC_JUMP
+ * came back), after kho_kexec_abort() has undone KHO's finalization. If
+ * the kexec path did the freeze itself, every participant is cancelled
+ * and LUO is ``normal`` again. If user space had sent FREEZE, LUO stays
+ * ``frozen`` and user space chooses to retry the kexec or to CANCEL;
+ * unless /dev/liveupdate was closed meanwhile, in which case the update is
+ * cancelled. Does nothing if liveupdate_reboot() did not succeed.
+ */
+void liveupdate_reboot_abort(void)
+{
+	if (liveupdate_enabled())
+		luo_ctx_reboot_abort(&luo_global);
 }
 
 /*
@@ -697,11 +894,11 @@ static ssize_t subsystems_show(struct kobject *kobj,
 	struct luo_participant *p;
 	int len = 0;
 
-	mutex_lock(&luo_global.lock);
+	mutex_lock(&luo_global.list_lock);
 	list_for_each_entry(p, &luo_global.participants, list)
 		if (p->group == LUO_GROUP_SUBSYSTEMS)
 			len += sysfs_emit_at(buf, len, "%s\n", p->name);
-	mutex_unlock(&luo_global.lock);
+	mutex_unlock(&luo_global.list_lock);
 
 	return len;
 }
@@ -714,13 +911,13 @@ static ssize_t reclaimed_show(struct kobject *kobj,
 	struct luo_incoming *rec;
 	int len = 0;
 
-	mutex_lock(&luo_global.lock);
+	mutex_lock(&luo_global.list_lock);
 	list_for_each_entry(rec, &luo_global.incoming, list)
 		if (rec->group == LUO_GROUP_SUBSYSTEMS)
 			len += sysfs_emit_at(buf, len, "%s %s\n", rec->name,
 					     rec->claimed ? "reclaimed" :
 							    "unclaimed");
-	mutex_unlock(&luo_global.lock);
+	mutex_unlock(&luo_global.list_lock);
 
 	return len;
 }

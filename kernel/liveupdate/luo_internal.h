@@ -91,24 +91,43 @@ struct luo_incoming {
 
 /**
  * struct luo_ctx - one instance of the LUO state machine
- * @lock: serializes transitions, registration and retrieval
+ * @lock: serializes transitions, registration and retrieval; held while
+ *	participant callbacks run
+ * @list_lock: protects adding to and removing from @participants and
+ *	@incoming, and &struct luo_incoming.claimed. Taken inside @lock by
+ *	writers; readers that only report (sysfs) take it alone, so they never
+ *	wait for a whole PREPARE or FREEZE. Never held across a callback.
  * @state: current state; written under @lock, read locklessly for reports
  * @participants: registered &struct luo_participant, in registration order
  * @incoming: &struct luo_incoming records from the previous kernel; kept
  *	after FINISH so that sysfs can report what was reclaimed
  * @nr_unclaimed: records nobody retrieved, counted at FINISH
  * @handover: publish to and release through KHO; false in KUnit instances
+ * @rebooting: a kexec passed luo_ctx_reboot() and has not been aborted:
+ *	no event is accepted, and neither the owner's release nor an
+ *	unregistration may undo what is handed over
+ * @reboot_froze: luo_ctx_reboot() did the freeze itself (from
+ *	``prepared``), so an aborted kexec cancels back to ``normal``
+ * @abort_cancels: the owner went away while @rebooting, so an aborted
+ *	kexec cancels even an explicit freeze
+ * @fdt_stale: a participant was dropped while @rebooting and is still in
+ *	the published FDT; an aborted kexec that stays ``frozen`` rebuilds it
  * @fdt_folio: outgoing LUO FDT while ``frozen``, else NULL
  *
  * The kernel has one instance; KUnit creates private ones.
  */
 struct luo_ctx {
 	struct mutex lock;	/* serializes everything below */
+	struct mutex list_lock;	/* list membership, for lockless reporters */
 	enum liveupdate_state state;
 	struct list_head participants;
 	struct list_head incoming;
 	unsigned int nr_unclaimed;
 	bool handover;
+	bool rebooting;
+	bool reboot_froze;
+	bool abort_cancels;
+	bool fdt_stale;
 	struct folio *fdt_folio;
 };
 
@@ -117,6 +136,8 @@ void luo_ctx_init(struct luo_ctx *ctx, bool handover);
 void luo_ctx_destroy(struct luo_ctx *ctx);
 int luo_ctx_event(struct luo_ctx *ctx, u32 event);
 int luo_ctx_reboot(struct luo_ctx *ctx);
+void luo_ctx_reboot_abort(struct luo_ctx *ctx);
+void luo_ctx_owner_release(struct luo_ctx *ctx);
 int luo_ctx_register(struct luo_ctx *ctx, struct luo_participant *p);
 int luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p);
 int luo_ctx_retrieve(struct luo_ctx *ctx, struct luo_participant *p,

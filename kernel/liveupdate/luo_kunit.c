@@ -10,10 +10,14 @@
  * with fake participants that log their calls, so the kernel's own state
  * machine, its participants and KHO are never touched. Covered: every
  * legal and illegal transition, rollback order when the k-th of n
- * participants fails prepare or freeze, the kexec path, the registration
- * rules, the serialization round trip through a second instance (as the
- * next kernel would see it), and refusal of malformed or unknown-version
- * handover data.
+ * participants fails prepare or freeze, the kexec path and its abort
+ * (implicit and explicit freeze, events and the owner's release while
+ * rebooting), the registration rules, unregistration while prepared,
+ * frozen and rebooting, the serialization round trip through a second
+ * instance (as the next kernel would see it), acceptance of a blob that
+ * lacks a known group, and refusal of malformed or unknown-version
+ * handover data. Instances and record lists are released by KUnit actions,
+ * so a failed assertion leaks nothing.
  */
 
 #include <kunit/test.h>
@@ -49,6 +53,7 @@ struct luo_kunit_env {
 	u32 log[MAXLOG];
 	unsigned int nlog;
 	u64 finish_data[NPARTS];
+	bool live;
 };
 
 static struct luo_kunit_part *to_part(struct luo_participant *p)
@@ -106,6 +111,28 @@ static const struct luo_participant_ops fake_ops = {
 	.finish = fake_finish,
 };
 
+/* Idempotent, so that tests may destroy early and KUnit again at the end. */
+static void env_destroy(struct luo_kunit_env *env)
+{
+	if (!env->live)
+		return;
+	env->live = false;
+	luo_ctx_destroy(&env->ctx);
+}
+
+static void env_cleanup(void *arg)
+{
+	env_destroy(arg);
+}
+
+/* A fresh ``undefined`` instance in place of @env's, as at boot. */
+static void env_reinit(struct luo_kunit_env *env)
+{
+	env_destroy(env);
+	luo_ctx_init(&env->ctx, false);
+	env->live = true;
+}
+
 /* A normal-state instance with @n registered fake participants. */
 static struct luo_kunit_env *env_create(struct kunit *test, int n)
 {
@@ -115,6 +142,10 @@ static struct luo_kunit_env *env_create(struct kunit *test, int n)
 	env = kunit_kzalloc(test, sizeof(*env), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, env);
 	luo_ctx_init(&env->ctx, false);
+	env->live = true;
+	/* Runs before the kunit_kzalloc() above is freed. */
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, env_cleanup, env),
+			0);
 	KUNIT_ASSERT_EQ(test, luo_ctx_load(&env->ctx, NULL, 0), 0);
 	KUNIT_ASSERT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_NORMAL);
 	env->fail_prepare = -1;
@@ -137,9 +168,22 @@ static struct luo_kunit_env *env_create(struct kunit *test, int n)
 	return env;
 }
 
-static void env_destroy(struct luo_kunit_env *env)
+static void records_cleanup(void *arg)
 {
-	luo_ctx_destroy(&env->ctx);
+	luo_incoming_free(arg);
+}
+
+/* An empty record list that KUnit frees at the end of the test. */
+static struct list_head *records_create(struct kunit *test)
+{
+	struct list_head *records;
+
+	records = kunit_kzalloc(test, sizeof(*records), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, records);
+	INIT_LIST_HEAD(records);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, records_cleanup,
+							records), 0);
+	return records;
 }
 
 static void expect_log(struct kunit *test, struct luo_kunit_env *env,
@@ -316,6 +360,7 @@ static void luo_test_reboot(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, luo_ctx_reboot(&env->ctx), 0);
 	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_NORMAL);
 	KUNIT_EXPECT_EQ(test, env->nlog, 0);
+	luo_ctx_reboot_abort(&env->ctx);
 
 	/* prepared: freezes on its own */
 	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
@@ -324,11 +369,23 @@ static void luo_test_reboot(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_FROZEN);
 	KUNIT_EXPECT_NOT_NULL(test, env->ctx.fdt_folio);
 
-	/* frozen: nothing more to do */
+	/* a second kexec while one is under way is refused, nobody called */
+	env->nlog = 0;
+	KUNIT_EXPECT_EQ(test, luo_ctx_reboot(&env->ctx), -EBUSY);
+	KUNIT_EXPECT_EQ(test, env->nlog, 0);
+	luo_ctx_reboot_abort(&env->ctx);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_NORMAL);
+
+	/* frozen by the user: the kexec has nothing more to do */
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), 0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_FREEZE), 0);
 	env->nlog = 0;
 	KUNIT_EXPECT_EQ(test, luo_ctx_reboot(&env->ctx), 0);
 	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_FROZEN);
 	KUNIT_EXPECT_EQ(test, env->nlog, 0);
+	luo_ctx_reboot_abort(&env->ctx);
 	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
 					    LIVEUPDATE_EVENT_CANCEL), 0);
 
@@ -385,13 +442,9 @@ static void luo_test_registry(struct kunit *test)
 					    LIVEUPDATE_EVENT_PREPARE), 0);
 	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &env->parts[2].p),
 			-EBUSY);
-	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[0].p),
-			-EBUSY);
 	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
 					    LIVEUPDATE_EVENT_FREEZE), 0);
 	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &env->parts[2].p),
-			-EBUSY);
-	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[0].p),
 			-EBUSY);
 	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
 					    LIVEUPDATE_EVENT_CANCEL), 0);
@@ -422,8 +475,8 @@ static void luo_test_registry(struct kunit *test)
 static void luo_test_build_parse(struct kunit *test)
 {
 	struct luo_kunit_env *env = env_create(test, NPARTS);
+	struct list_head *records = records_create(test);
 	struct luo_incoming *rec;
-	LIST_HEAD(records);
 	void *buf;
 	int i = 0;
 
@@ -438,8 +491,8 @@ static void luo_test_build_parse(struct kunit *test)
 			-ENOSPC);
 	KUNIT_ASSERT_EQ(test, luo_fdt_build(&env->ctx.participants, buf,
 					    PAGE_SIZE), 0);
-	KUNIT_ASSERT_EQ(test, luo_fdt_parse(buf, PAGE_SIZE, &records), 0);
-	list_for_each_entry(rec, &records, list) {
+	KUNIT_ASSERT_EQ(test, luo_fdt_parse(buf, PAGE_SIZE, records), 0);
+	list_for_each_entry(rec, records, list) {
 		KUNIT_ASSERT_LT(test, i, NPARTS);
 		KUNIT_EXPECT_EQ(test, rec->group, LUO_GROUP_SUBSYSTEMS);
 		KUNIT_EXPECT_STREQ(test, rec->name, env->parts[i].name);
@@ -448,17 +501,16 @@ static void luo_test_build_parse(struct kunit *test)
 		i++;
 	}
 	KUNIT_EXPECT_EQ(test, i, NPARTS);
-	luo_incoming_free(&records);
+	luo_incoming_free(records);
 
 	/* An empty registry still produces a valid blob. */
-	INIT_LIST_HEAD(&records);
 	{
 		LIST_HEAD(none);
 
 		KUNIT_ASSERT_EQ(test, luo_fdt_build(&none, buf, PAGE_SIZE), 0);
-		KUNIT_EXPECT_EQ(test, luo_fdt_parse(buf, PAGE_SIZE, &records),
+		KUNIT_EXPECT_EQ(test, luo_fdt_parse(buf, PAGE_SIZE, records),
 				0);
-		KUNIT_EXPECT_TRUE(test, list_empty(&records));
+		KUNIT_EXPECT_TRUE(test, list_empty(records));
 	}
 	env_destroy(env);
 }
@@ -480,8 +532,7 @@ static void luo_test_handover_cycle(struct kunit *test)
 	folio = old->ctx.fdt_folio;
 	KUNIT_ASSERT_NOT_NULL(test, folio);
 
-	luo_ctx_destroy(&new->ctx);
-	luo_ctx_init(&new->ctx, false);
+	env_reinit(new);
 	KUNIT_ASSERT_EQ(test, luo_ctx_load(&new->ctx, folio_address(folio),
 					   folio_size(folio)), 0);
 	KUNIT_EXPECT_EQ(test, new->ctx.state, LIVEUPDATE_STATE_UPDATED);
@@ -510,8 +561,9 @@ static void luo_test_handover_cycle(struct kunit *test)
 					       &data), -ENODATA);
 
 	env_destroy(new);
-	KUNIT_EXPECT_EQ(test, luo_ctx_event(&old->ctx,
-					    LIVEUPDATE_EVENT_CANCEL), 0);
+	/* The old kernel's kexec "failed": the implicit freeze is undone. */
+	luo_ctx_reboot_abort(&old->ctx);
+	KUNIT_EXPECT_EQ(test, old->ctx.state, LIVEUPDATE_STATE_NORMAL);
 	env_destroy(old);
 }
 
@@ -519,7 +571,6 @@ static void luo_test_handover_cycle(struct kunit *test)
 struct bad_blob {
 	const char *desc;
 	const char *compat;	/* NULL: no compatible property */
-	bool no_group;
 	bool extra_group;
 	const char *name;	/* NULL: no name property */
 	int name_len;		/* > 0: raw bytes of @name, maybe no NUL */
@@ -538,8 +589,6 @@ static const struct bad_blob bad_blobs[] = {
 	  .err = -EPROTONOSUPPORT },
 	{ "other format", "luo-6.12,kho-v1", .name = "a", .data_len = 8,
 	  .err = -EPROTONOSUPPORT },
-	{ "group missing", LUO_FDT_COMPATIBLE, .no_group = true,
-	  .err = -EINVAL },
 	{ "unknown group", LUO_FDT_COMPATIBLE, .extra_group = true,
 	  .name = "a", .data_len = 8, .err = -EINVAL },
 	{ "no name", LUO_FDT_COMPATIBLE, .data_len = 8, .err = -EINVAL },
@@ -574,35 +623,33 @@ static int bad_blob_build(const struct bad_blob *b, void *buf, size_t size)
 	err = err ?: fdt_begin_node(buf, "");
 	if (b->compat)
 		err = err ?: fdt_property_string(buf, "compatible", b->compat);
-	if (!b->no_group) {
-		err = err ?: fdt_begin_node(buf, LUO_FDT_GROUP_SUBSYSTEMS);
-		err = err ?: fdt_begin_node(buf, "0");
-		if (b->name && b->name_len)
-			err = err ?: fdt_property(buf, LUO_FDT_PROP_NAME,
-						  b->name, b->name_len);
-		else if (b->name)
-			err = err ?: fdt_property_string(buf, LUO_FDT_PROP_NAME,
-							 b->name);
-		if (b->data_len)
-			err = err ?: fdt_property(buf, LUO_FDT_PROP_DATA,
-						  zeros, b->data_len);
-		if (b->extra_prop)
-			err = err ?: fdt_property_u32(buf, "extra", 1);
-		if (b->child) {
-			err = err ?: fdt_begin_node(buf, "child");
-			err = err ?: fdt_end_node(buf);
-		}
-		err = err ?: fdt_end_node(buf);
-		if (b->name2) {
-			err = err ?: fdt_begin_node(buf, "1");
-			err = err ?: fdt_property_string(buf, LUO_FDT_PROP_NAME,
-							 b->name2);
-			err = err ?: fdt_property_u64(buf, LUO_FDT_PROP_DATA,
-						      2);
-			err = err ?: fdt_end_node(buf);
-		}
+	err = err ?: fdt_begin_node(buf, LUO_FDT_GROUP_SUBSYSTEMS);
+	err = err ?: fdt_begin_node(buf, "0");
+	if (b->name && b->name_len)
+		err = err ?: fdt_property(buf, LUO_FDT_PROP_NAME,
+					  b->name, b->name_len);
+	else if (b->name)
+		err = err ?: fdt_property_string(buf, LUO_FDT_PROP_NAME,
+						 b->name);
+	if (b->data_len)
+		err = err ?: fdt_property(buf, LUO_FDT_PROP_DATA,
+					  zeros, b->data_len);
+	if (b->extra_prop)
+		err = err ?: fdt_property_u32(buf, "extra", 1);
+	if (b->child) {
+		err = err ?: fdt_begin_node(buf, "child");
 		err = err ?: fdt_end_node(buf);
 	}
+	err = err ?: fdt_end_node(buf);
+	if (b->name2) {
+		err = err ?: fdt_begin_node(buf, "1");
+		err = err ?: fdt_property_string(buf, LUO_FDT_PROP_NAME,
+						 b->name2);
+		err = err ?: fdt_property_u64(buf, LUO_FDT_PROP_DATA,
+					      2);
+		err = err ?: fdt_end_node(buf);
+	}
+	err = err ?: fdt_end_node(buf);
 	if (b->extra_group) {
 		err = err ?: fdt_begin_node(buf, "bogus");
 		err = err ?: fdt_end_node(buf);
@@ -633,8 +680,7 @@ static void luo_test_malformed(struct kunit *test)
 		luo_incoming_free(&records);
 
 		/* What the next kernel does with it at boot. */
-		luo_ctx_destroy(&env->ctx);
-		luo_ctx_init(&env->ctx, false);
+		env_reinit(env);
 		KUNIT_EXPECT_EQ_MSG(test, luo_ctx_load(&env->ctx, buf, size),
 				    b->err, "%s", b->desc);
 		KUNIT_EXPECT_EQ_MSG(test, env->ctx.state,
@@ -657,6 +703,243 @@ static void luo_test_malformed(struct kunit *test)
 	}
 }
 
+/* The names in @env's published FDT are those of parts @want[0..n-1]. */
+static void expect_fdt_parts(struct kunit *test, struct luo_kunit_env *env,
+			     const int *want, unsigned int n)
+{
+	struct list_head *records = records_create(test);
+	struct folio *folio = env->ctx.fdt_folio;
+	struct luo_incoming *rec;
+	unsigned int i = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_ASSERT_EQ(test, luo_fdt_parse(folio_address(folio),
+					    folio_size(folio), records), 0);
+	list_for_each_entry(rec, records, list) {
+		KUNIT_ASSERT_LT(test, i, n);
+		KUNIT_EXPECT_STREQ(test, rec->name, env->parts[want[i]].name);
+		KUNIT_EXPECT_EQ(test, rec->data, env->parts[want[i]].p.data);
+		i++;
+	}
+	KUNIT_EXPECT_EQ(test, i, n);
+}
+
+/* Unregistering while prepared cancels that participant only. */
+static void luo_test_unregister_prepared(struct kunit *test)
+{
+	struct luo_kunit_env *env = env_create(test, 3);
+	static const int left[] = { 0, 2 };
+	static const u32 want[] = {
+		LOG(OP_PREPARE, 0), LOG(OP_PREPARE, 1), LOG(OP_PREPARE, 2),
+		LOG(OP_CANCEL, 1),
+		LOG(OP_FREEZE, 0), LOG(OP_FREEZE, 2),
+	};
+
+	KUNIT_ASSERT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), 0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[1].p),
+			0);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_PREPARED);
+	KUNIT_EXPECT_FALSE(test, env->parts[1].p.prepared);
+	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[1].p),
+			-ENOENT);
+	KUNIT_ASSERT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_FREEZE), 0);
+	expect_log(test, env, want, ARRAY_SIZE(want));
+	expect_fdt_parts(test, env, left, ARRAY_SIZE(left));
+}
+
+/* Unregistering while frozen cancels it and republishes the FDT. */
+static void luo_test_unregister_frozen(struct kunit *test)
+{
+	struct luo_kunit_env *env = env_create(test, 3);
+	static const int left[] = { 1, 2 };
+	static const u32 want[] = {
+		LOG(OP_PREPARE, 0), LOG(OP_PREPARE, 1), LOG(OP_PREPARE, 2),
+		LOG(OP_FREEZE, 0), LOG(OP_FREEZE, 1), LOG(OP_FREEZE, 2),
+		LOG(OP_CANCEL, 0),
+		LOG(OP_CANCEL, 1), LOG(OP_CANCEL, 2),
+	};
+
+	KUNIT_ASSERT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), 0);
+	KUNIT_ASSERT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_FREEZE), 0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[0].p),
+			0);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_FROZEN);
+	expect_fdt_parts(test, env, left, ARRAY_SIZE(left));
+
+	/* The last two leave as well: an empty but valid FDT remains. */
+	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[1].p),
+			0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[2].p),
+			0);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_FROZEN);
+	expect_fdt_parts(test, env, NULL, 0);
+	expect_log(test, env, want, ARRAY_SIZE(want));
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_CANCEL), 0);
+}
+
+/* A kexec that fails after freezing by itself goes back to normal. */
+static void luo_test_reboot_abort_implicit(struct kunit *test)
+{
+	struct luo_kunit_env *env = env_create(test, 3);
+	static const u32 want[] = {
+		LOG(OP_PREPARE, 0), LOG(OP_PREPARE, 1), LOG(OP_PREPARE, 2),
+		LOG(OP_FREEZE, 0), LOG(OP_FREEZE, 1), LOG(OP_FREEZE, 2),
+		LOG(OP_CANCEL, 2), LOG(OP_CANCEL, 1), LOG(OP_CANCEL, 0),
+	};
+	int i;
+
+	KUNIT_ASSERT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), 0);
+	KUNIT_ASSERT_EQ(test, luo_ctx_reboot(&env->ctx), 0);
+	KUNIT_EXPECT_TRUE(test, env->ctx.rebooting);
+	KUNIT_EXPECT_EQ(test, luo_ctx_reboot(&env->ctx), -EBUSY);
+	luo_ctx_reboot_abort(&env->ctx);
+	KUNIT_EXPECT_FALSE(test, env->ctx.rebooting);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_NORMAL);
+	KUNIT_EXPECT_NULL(test, env->ctx.fdt_folio);
+	expect_log(test, env, want, ARRAY_SIZE(want));
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_FALSE(test, env->parts[i].p.prepared);
+		KUNIT_EXPECT_FALSE(test, env->parts[i].p.frozen);
+	}
+
+	/* A second abort, or one without a reboot, does nothing. */
+	luo_ctx_reboot_abort(&env->ctx);
+	KUNIT_EXPECT_EQ(test, env->nlog, ARRAY_SIZE(want));
+
+	/* A plain kexec (normal state) that fails: still normal, usable. */
+	KUNIT_ASSERT_EQ(test, luo_ctx_reboot(&env->ctx), 0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), -EBUSY);
+	luo_ctx_reboot_abort(&env->ctx);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_NORMAL);
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), 0);
+}
+
+/* A kexec that fails after an explicit FREEZE stays frozen. */
+static void luo_test_reboot_abort_explicit(struct kunit *test)
+{
+	struct luo_kunit_env *env = env_create(test, 3);
+	static const int all[] = { 0, 1, 2 };
+	struct folio *folio;
+	unsigned int nlog;
+
+	KUNIT_ASSERT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), 0);
+	KUNIT_ASSERT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_FREEZE), 0);
+	folio = env->ctx.fdt_folio;
+	nlog = env->nlog;
+	KUNIT_ASSERT_EQ(test, luo_ctx_reboot(&env->ctx), 0);
+	luo_ctx_reboot_abort(&env->ctx);
+	KUNIT_EXPECT_FALSE(test, env->ctx.rebooting);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_FROZEN);
+	KUNIT_EXPECT_PTR_EQ(test, env->ctx.fdt_folio, folio);
+	KUNIT_EXPECT_EQ(test, env->nlog, nlog);
+	expect_fdt_parts(test, env, all, ARRAY_SIZE(all));
+
+	/* User space may now cancel. */
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_CANCEL), 0);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_NORMAL);
+}
+
+/* While rebooting nothing undoes the handover. */
+static void luo_test_rebooting_refuses(struct kunit *test)
+{
+	struct luo_kunit_env *env = env_create(test, 3);
+	u32 ev;
+
+	KUNIT_ASSERT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), 0);
+	KUNIT_ASSERT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_FREEZE), 0);
+	KUNIT_ASSERT_EQ(test, luo_ctx_reboot(&env->ctx), 0);
+	env->nlog = 0;
+
+	for (ev = LIVEUPDATE_EVENT_PREPARE; ev <= LIVEUPDATE_EVENT_FINISH; ev++)
+		KUNIT_EXPECT_EQ_MSG(test, luo_ctx_event(&env->ctx, ev), -EBUSY,
+				    "event %u", ev);
+	luo_ctx_owner_release(&env->ctx);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_FROZEN);
+	KUNIT_EXPECT_NOT_NULL(test, env->ctx.fdt_folio);
+
+	/* Leaving during the kexec: unlinked, not called back. */
+	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[1].p),
+			0);
+	KUNIT_EXPECT_EQ(test, env->nlog, 0);
+	KUNIT_EXPECT_TRUE(test, env->ctx.fdt_stale);
+
+	/* The owner left: even an explicit freeze is cancelled on abort. */
+	luo_ctx_reboot_abort(&env->ctx);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_NORMAL);
+	KUNIT_EXPECT_NULL(test, env->ctx.fdt_folio);
+	{
+		static const u32 want[] = {
+			LOG(OP_CANCEL, 2), LOG(OP_CANCEL, 0),
+		};
+
+		expect_log(test, env, want, ARRAY_SIZE(want));
+	}
+
+	/* Without the owner leaving, the FDT is rebuilt without part1. */
+	KUNIT_ASSERT_EQ(test, luo_ctx_register(&env->ctx, &env->parts[1].p),
+			0);
+	KUNIT_ASSERT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), 0);
+	KUNIT_ASSERT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_FREEZE), 0);
+	KUNIT_ASSERT_EQ(test, luo_ctx_reboot(&env->ctx), 0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[2].p),
+			0);
+	luo_ctx_reboot_abort(&env->ctx);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_FROZEN);
+	KUNIT_EXPECT_FALSE(test, env->ctx.fdt_stale);
+	{
+		static const int left2[] = { 0, 1 };
+
+		expect_fdt_parts(test, env, left2, ARRAY_SIZE(left2));
+	}
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_CANCEL), 0);
+}
+
+/* A blob from a kernel without a group this kernel knows: group empty. */
+static void luo_test_missing_group(struct kunit *test)
+{
+	struct list_head *records = records_create(test);
+	struct luo_kunit_env *env = env_create(test, 0);
+	void *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	err = fdt_create(buf, PAGE_SIZE);
+	err = err ?: fdt_finish_reservemap(buf);
+	err = err ?: fdt_begin_node(buf, "");
+	err = err ?: fdt_property_string(buf, "compatible", LUO_FDT_COMPATIBLE);
+	err = err ?: fdt_end_node(buf);
+	err = err ?: fdt_finish(buf);
+	KUNIT_ASSERT_EQ(test, err, 0);
+
+	KUNIT_EXPECT_EQ(test, luo_fdt_parse(buf, PAGE_SIZE, records), 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(records));
+
+	env_reinit(env);
+	KUNIT_EXPECT_EQ(test, luo_ctx_load(&env->ctx, buf, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_UPDATED);
+	KUNIT_EXPECT_TRUE(test, list_empty(&env->ctx.incoming));
+
+	/* Loading twice is refused and changes nothing. */
+	KUNIT_EXPECT_EQ(test, luo_ctx_load(&env->ctx, NULL, 0), -EBUSY);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_UPDATED);
+}
+
 static struct kunit_case luo_test_cases[] = {
 	KUNIT_CASE(luo_test_transitions),
 	KUNIT_CASE(luo_test_call_order),
@@ -667,6 +950,12 @@ static struct kunit_case luo_test_cases[] = {
 	KUNIT_CASE(luo_test_build_parse),
 	KUNIT_CASE(luo_test_handover_cycle),
 	KUNIT_CASE(luo_test_malformed),
+	KUNIT_CASE(luo_test_unregister_prepared),
+	KUNIT_CASE(luo_test_unregister_frozen),
+	KUNIT_CASE(luo_test_reboot_abort_implicit),
+	KUNIT_CASE(luo_test_reboot_abort_explicit),
+	KUNIT_CASE(luo_test_rebooting_refuses),
+	KUNIT_CASE(luo_test_missing_group),
 	{}
 };
 

@@ -20,7 +20,13 @@
  * KUnit can test every malformed input. A blob that is malformed, or of a
  * version this kernel does not know, is refused as a whole: nothing is
  * reclaimed and the handed-over memory is freed instead of being trusted
- * partially.
+ * partially. A participant group this kernel knows but the blob lacks
+ * (the previous kernel predates it) is taken as empty; a group this
+ * kernel does not know (the previous kernel is newer) is refused.
+ *
+ * The address of the blob comes from the previous kernel, so its pages are
+ * taken back from KHO (which proves they were preserved) before a single
+ * byte of it is read.
  */
 
 #define pr_fmt(fmt) "liveupdate: " fmt
@@ -230,9 +236,13 @@ static int luo_fdt_parse_groups(const void *fdt, struct list_head *records)
 	fdt_for_each_subnode(node, fdt, 0) {
 		gname = fdt_get_name(fdt, node, NULL);
 		g = gname ? luo_group_index(gname) : -1;
-		if (g < 0 || seen[g]) {
-			pr_err("LUO FDT: unexpected node '%s'\n",
+		if (g < 0) {
+			pr_err("LUO FDT: unknown participant group '%s' (from a newer kernel?)\n",
 			       gname ?: "?");
+			return -EINVAL;
+		}
+		if (seen[g]) {
+			pr_err("LUO FDT: group '%s' appears twice\n", gname);
 			return -EINVAL;
 		}
 		seen[g] = true;
@@ -248,13 +258,11 @@ static int luo_fdt_parse_groups(const void *fdt, struct list_head *records)
 	if (node != -FDT_ERR_NOTFOUND)
 		return -EINVAL;
 
-	for (g = 0; g < LUO_NR_GROUPS; g++) {
-		if (!seen[g]) {
-			pr_err("LUO FDT: group '%s' missing\n",
-			       luo_group_names[g]);
-			return -EINVAL;
-		}
-	}
+	/* A group added after the previous kernel was built: nothing in it. */
+	for (g = 0; g < LUO_NR_GROUPS; g++)
+		if (!seen[g])
+			pr_info("LUO FDT: no '%s' group, taken as empty\n",
+				luo_group_names[g]);
 
 	return 0;
 }
@@ -312,21 +320,25 @@ EXPORT_SYMBOL_IF_KUNIT(luo_fdt_parse);
  * Moves @ctx to ``updated`` with the parsed records, or to ``normal`` if
  * there is no blob or it is refused.
  *
- * Return: 0, or the error from luo_fdt_parse() (the state is then
- * ``normal`` with nothing to reclaim).
+ * Return: 0; -EBUSY (and nothing changes) if @ctx is not ``undefined``;
+ * or the error from luo_fdt_parse() (the state is then ``normal`` with
+ * nothing to reclaim).
  */
 int luo_ctx_load(struct luo_ctx *ctx, const void *fdt, size_t size)
 {
 	LIST_HEAD(records);
 	unsigned int n = 0;
 	struct luo_incoming *rec;
-	int err;
+	int err = 0;
 
 	mutex_lock(&ctx->lock);
+	if (ctx->state != LIVEUPDATE_STATE_UNDEFINED) {
+		err = -EBUSY;
+		goto out;
+	}
 	if (!fdt) {
-		ctx->state = LIVEUPDATE_STATE_NORMAL;
-		mutex_unlock(&ctx->lock);
-		return 0;
+		WRITE_ONCE(ctx->state, LIVEUPDATE_STATE_NORMAL);
+		goto out;
 	}
 
 	err = luo_fdt_parse(fdt, size, &records);
@@ -334,18 +346,19 @@ int luo_ctx_load(struct luo_ctx *ctx, const void *fdt, size_t size)
 		pr_err("refusing the previous kernel's LUO data (%pe); nothing will be reclaimed\n",
 		       ERR_PTR(err));
 		WRITE_ONCE(ctx->state, LIVEUPDATE_STATE_NORMAL);
-		mutex_unlock(&ctx->lock);
-		return err;
+		goto out;
 	}
 
 	list_for_each_entry(rec, &records, list)
 		n++;
+	mutex_lock(&ctx->list_lock);
 	list_splice_tail(&records, &ctx->incoming);
+	mutex_unlock(&ctx->list_lock);
 	WRITE_ONCE(ctx->state, LIVEUPDATE_STATE_UPDATED);
-	mutex_unlock(&ctx->lock);
 	pr_info("booted from a live update, %u record(s) handed over\n", n);
-
-	return 0;
+out:
+	mutex_unlock(&ctx->lock);
+	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(luo_ctx_load);
 
@@ -398,26 +411,66 @@ int luo_serialize(struct luo_ctx *ctx)
 /**
  * luo_unserialize() - withdraw and free the LUO FDT built by luo_serialize()
  * @ctx: LUO instance, with @ctx->lock held
+ *
+ * If KHO refuses to withdraw the blob (its handover is finalized) the
+ * folio is leaked rather than freed under KHO's feet.
  */
 void luo_unserialize(struct luo_ctx *ctx)
 {
 	struct folio *folio = ctx->fdt_folio;
+	int err = 0;
 
 	lockdep_assert_held(&ctx->lock);
 	if (!folio)
 		return;
 
-	if (ctx->handover)
-		kho_unpublish_fdt(LUO_KHO_NAME);
 	ctx->fdt_folio = NULL;
+	if (ctx->handover)
+		err = kho_unpublish_fdt(LUO_KHO_NAME);
+	if (err && err != -ENOENT) {
+		pr_err("cannot withdraw the LUO FDT from KHO: %pe; leaking it\n",
+		       ERR_PTR(err));
+		return;
+	}
 	folio_put(folio);
+}
+
+/*
+ * Take back from KHO the first preserved block at @phys. KHO preserves a
+ * range as naturally aligned power-of-two blocks and restores whole blocks
+ * only, so try one page, two, four... until the size matches the block:
+ * -EINVAL means the range ends inside it. Any other error means @phys is
+ * not the start of a preserved block. Returns the restored size or 0.
+ */
+static size_t luo_restore_first_block(phys_addr_t phys)
+{
+	size_t size;
+	int err;
+
+	for (size = PAGE_SIZE; size <= LUO_FDT_MAX_SIZE; size <<= 1) {
+		err = kho_restore_phys(phys, size);
+		if (!err)
+			return size;
+		if (err != -EINVAL)
+			break;
+	}
+	return 0;
+}
+
+static void luo_free_restored(void *va, size_t size)
+{
+	size_t off;
+
+	for (off = 0; off < size; off += PAGE_SIZE)
+		__free_page(virt_to_page(va + off));
 }
 
 /**
  * luo_load_from_kho() - find and load the previous kernel's LUO FDT
  * @ctx: LUO instance in the ``undefined`` state
  *
- * The blob's pages are taken back from KHO, parsed into records and freed.
+ * The blob's pages are taken back from KHO before anything is read from
+ * them, then parsed into records and freed.
  *
  * Return: 0 if there was nothing to load or it was loaded; a negative
  * errno if LUO data was handed over but refused (the state is then
@@ -425,9 +478,9 @@ void luo_unserialize(struct luo_ctx *ctx)
  */
 int luo_load_from_kho(struct luo_ctx *ctx)
 {
+	size_t restored, size = 0;
 	phys_addr_t phys;
-	size_t size, off;
-	void *fdt;
+	void *fdt = NULL;
 	int err;
 
 	err = kho_find_fdt(LUO_KHO_NAME, &phys);
@@ -439,29 +492,39 @@ int luo_load_from_kho(struct luo_ctx *ctx)
 		goto refuse;
 	}
 
-	/* Still reserved memory in the direct map: the header can be read. */
-	fdt = phys_to_virt(phys);
-	if (!PAGE_ALIGNED(phys) || fdt_check_header(fdt) ||
-	    fdt_totalsize(fdt) > LUO_FDT_MAX_SIZE) {
-		pr_err("the previous kernel's LUO FDT at %pa has a bad header\n",
+	/* Only memory proven preserved is read. */
+	restored = PAGE_ALIGNED(phys) ? luo_restore_first_block(phys) : 0;
+	if (!restored) {
+		pr_err("the previous kernel's LUO FDT at %pa is not preserved memory\n",
 		       &phys);
 		err = -EINVAL;
 		goto refuse;
 	}
+	fdt = phys_to_virt(phys);
+	if (fdt_check_header(fdt) || fdt_totalsize(fdt) > LUO_FDT_MAX_SIZE) {
+		pr_err("the previous kernel's LUO FDT at %pa has a bad header\n",
+		       &phys);
+		err = -EINVAL;
+		goto free;
+	}
 	size = PAGE_ALIGN(fdt_totalsize(fdt));
-	err = kho_restore_phys(phys, size);
-	if (err) {
-		pr_err("cannot restore the previous kernel's LUO FDT at %pa: %pe\n",
-		       &phys, ERR_PTR(err));
-		goto refuse;
+	if (size > restored) {
+		err = kho_restore_phys(phys + restored, size - restored);
+		if (err) {
+			pr_err("cannot restore the previous kernel's LUO FDT at %pa: %pe\n",
+			       &phys, ERR_PTR(err));
+			goto free;
+		}
+		restored = size;
 	}
 
-	err = luo_ctx_load(ctx, fdt, size);
-	for (off = 0; off < size; off += PAGE_SIZE)
-		__free_page(virt_to_page(fdt + off));
+	err = luo_ctx_load(ctx, fdt, restored);
+	luo_free_restored(fdt, restored);
 
 	return err;
 
+free:
+	luo_free_restored(fdt, restored);
 refuse:
 	luo_ctx_load(ctx, NULL, 0);
 	return err;

@@ -20,17 +20,29 @@
  * callbacks. Preserved files, sessions and devices join the same state
  * machine the same way, each as its own group.
  *
- * When registration is allowed:
+ * When registration is allowed, and what unregistration does
+ * (liveupdate_register_subsystem() and liveupdate_unregister_subsystem()):
  *
- * =========== ===================================================
- * state       liveupdate_register_subsystem() / _unregister_
- * =========== ===================================================
- * undefined   -EAGAIN before LUO starts, -EOPNOTSUPP if disabled
- * normal      allowed
- * prepared    -EBUSY: the participants of this update are fixed
- * frozen      -EBUSY
- * updated     allowed; the subsystem can then retrieve its data
- * =========== ===================================================
+ * =========== ============================ ==============================
+ * state       register                     unregister
+ * =========== ============================ ==============================
+ * undefined   -EAGAIN before LUO starts,   nothing can be registered
+ *             -EOPNOTSUPP if disabled
+ * normal      allowed                      0
+ * prepared    -EBUSY: the participants of  0; the subsystem is cancelled
+ *             this update are fixed        and left out of the update
+ * frozen      -EBUSY                       0; cancelled, left out, and
+ *                                          the LUO FDT is rebuilt
+ * updated     allowed; the subsystem can   0; data it did not retrieve
+ *             then retrieve its data       is freed at FINISH
+ * =========== ============================ ==============================
+ *
+ * Unregistering never fails for a registered subsystem (only -ENOENT for
+ * one that is not), so module exit functions can always call it; it is
+ * mandatory there, since LUO holds no module reference. During a kexec
+ * (after liveupdate_reboot()) the subsystem is only unlinked: its frozen
+ * data is already in the finalized handover, and it is not cancelled if
+ * the kexec then fails.
  */
 
 #define pr_fmt(fmt) "liveupdate: " fmt
@@ -138,12 +150,15 @@ EXPORT_SYMBOL_GPL(liveupdate_register_subsystem);
  * liveupdate_unregister_subsystem() - stop taking part in live updates
  * @subsys: a subsystem registered with liveupdate_register_subsystem()
  *
- * Allowed in the ``normal`` and ``updated`` states only. Data handed over
- * to @subsys that it did not retrieve stays unclaimed and is freed at
- * FINISH. Must not be called from a LUO callback.
+ * Allowed in every state; see the table in the registry's documentation.
+ * While an update is ``prepared`` or ``frozen`` the subsystem's cancel
+ * callback runs and its data is not handed over. Data handed over to
+ * @subsys that it did not retrieve stays unclaimed and is freed at FINISH.
+ * Once this returns, LUO never calls @subsys again, so a module must call
+ * it from its exit function. Must not be called from a LUO callback, nor
+ * with a lock held that the callbacks take.
  *
- * Return: 0 on success; -EBUSY while an update is prepared or frozen;
- * -ENOENT if @subsys is not registered.
+ * Return: 0 on success; -ENOENT if @subsys is not registered.
  */
 int liveupdate_unregister_subsystem(struct liveupdate_subsystem *subsys)
 {

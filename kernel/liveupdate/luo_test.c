@@ -23,7 +23,8 @@
  *   callback fail with -EIO, to test rollback;
  * - ``noclaim``: (read/write) 1 registers a second subsystem,
  *   "luo-test-noclaim", that preserves a page too but never retrieves
- *   anything; 0 unregisters it. In the next kernel nobody reclaims its data
+ *   anything; 0 unregisters it (while an update is prepared or frozen this
+ *   cancels it and leaves it out of the update). In the next kernel nobody reclaims its data
  *   unless it is registered again (which still does not retrieve it), so
  *   FINISH must count it and free its page.
  */

@@ -5,6 +5,9 @@
  *   luoctl state
  *   luoctl EVENT... [-- COMMAND [ARG...]]
  *
+ * "state" reads /sys/kernel/liveupdate/state, so it works while another
+ * process (for example a VMM) owns /dev/liveupdate, and without
+ * CAP_SYS_ADMIN.
  * EVENT is prepare, freeze, cancel or finish; several are sent in order.
  * The kernel cancels a prepared or frozen update when /dev/liveupdate is
  * closed, so an update must be carried out while luoctl holds it: with
@@ -25,15 +28,8 @@
 #include <linux/liveupdate.h>
 
 #define LUO_DEV "/dev/liveupdate"
+#define LUO_SYSFS_STATE "/sys/kernel/liveupdate/state"
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char * const state_names[] = {
-	[LIVEUPDATE_STATE_UNDEFINED] = "undefined",
-	[LIVEUPDATE_STATE_NORMAL] = "normal",
-	[LIVEUPDATE_STATE_PREPARED] = "prepared",
-	[LIVEUPDATE_STATE_FROZEN] = "frozen",
-	[LIVEUPDATE_STATE_UPDATED] = "updated",
-};
 
 static const struct {
 	const char *name;
@@ -64,23 +60,34 @@ static const char *explain(int err)
 		return " (LUO disabled: boot with kho=on, without liveupdate=off)";
 	case ECANCELED:
 		return " (a participant failed and everything was rolled back; see dmesg)";
+	case EOPNOTSUPP:
+		return " (KHO is not enabled: boot with kho=on)";
 	default:
 		return "";
 	}
 }
 
-static int get_state(int fd)
+static int print_state(void)
 {
-	struct liveupdate_ioctl_get_state arg = { .size = sizeof(arg) };
+	char buf[64];
+	FILE *f;
 
-	if (ioctl(fd, LIVEUPDATE_IOCTL_GET_STATE, &arg) < 0) {
-		fprintf(stderr, "luoctl: get state: %s\n", strerror(errno));
+	f = fopen(LUO_SYSFS_STATE, "r");
+	if (!f) {
+		fprintf(stderr, "luoctl: %s: %s%s\n", LUO_SYSFS_STATE,
+			strerror(errno),
+			errno == ENOENT ? " (kernel without CONFIG_LIVEUPDATE)" :
+					  "");
 		return -1;
 	}
-	if (arg.state >= ARRAY_SIZE(state_names))
-		printf("unknown (%u)\n", arg.state);
-	else
-		printf("%s\n", state_names[arg.state]);
+	if (!fgets(buf, sizeof(buf), f)) {
+		fprintf(stderr, "luoctl: %s: cannot read\n", LUO_SYSFS_STATE);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	printf("%s\n", buf);
 	return 0;
 }
 
@@ -95,7 +102,7 @@ static int send_event(int fd, const char *name, __u32 event)
 	if (ioctl(fd, LIVEUPDATE_IOCTL_SET_EVENT, &arg) < 0) {
 		err = errno;
 		if (err == EBUSY)
-			fprintf(stderr, "luoctl: %s: not allowed in the current state\n",
+			fprintf(stderr, "luoctl: %s: not allowed in the current state (or a kexec is under way)\n",
 				name);
 		else
 			fprintf(stderr, "luoctl: %s: %s%s\n", name,
@@ -132,25 +139,26 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	if (!strcmp(argv[1], "state") && argc == 2)
+		return print_state() ? 1 : 0;
+
 	/* Check the whole command line before touching the device. */
-	if (strcmp(argv[1], "state") || argc != 2) {
-		for (i = 1; i < argc; i++) {
-			if (!strcmp(argv[i], "--")) {
-				cmd = i + 1;
-				break;
-			}
-			if (find_event(argv[i], &event)) {
-				fprintf(stderr, "luoctl: unknown command '%s'\n",
-					argv[i]);
-				usage(stderr);
-				return 2;
-			}
-			nevents++;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			cmd = i + 1;
+			break;
 		}
-		if (!nevents || (cmd && cmd >= argc)) {
+		if (find_event(argv[i], &event)) {
+			fprintf(stderr, "luoctl: unknown command '%s'\n",
+				argv[i]);
 			usage(stderr);
 			return 2;
 		}
+		nevents++;
+	}
+	if (!nevents || (cmd && cmd >= argc)) {
+		usage(stderr);
+		return 2;
 	}
 
 	/* Not O_CLOEXEC: COMMAND must inherit the open device. */
@@ -163,9 +171,6 @@ int main(int argc, char **argv)
 				       explain(err));
 		return 1;
 	}
-
-	if (!nevents)
-		return get_state(fd) ? 1 : 0;
 
 	for (i = 1; i <= nevents; i++) {
 		find_event(argv[i], &event);

@@ -12,10 +12,14 @@
  *
  * Only one process may hold the device open, so that exactly one agent (the
  * update orchestrator of the machine) decides. Opening needs CAP_SYS_ADMIN
- * because an update affects the whole system. Closing the device while an
- * update is ``prepared`` or ``frozen`` cancels it: an update that lost its
- * owner (crash, kill, forgotten descriptor) must not keep memory pinned and
- * participants frozen.
+ * because an update affects the whole system; it is checked before
+ * anything else, so a caller without it gets EPERM whether or not LUO
+ * runs. Closing the device while an update is ``prepared`` or ``frozen``
+ * cancels it: an update that lost its owner (crash, kill, forgotten
+ * descriptor) must not keep memory pinned and participants frozen. Once
+ * the kexec has started (reboot(LINUX_REBOOT_CMD_KEXEC) got past LUO's
+ * freeze) closing cancels nothing, since the handover is finalized; if
+ * that kexec fails, the update is cancelled then.
  *
  * Every ioctl takes a structure beginning with ``__u32 size``. One table
  * below gives, for each command, the kernel's structure size and the
@@ -145,10 +149,11 @@ static long luo_dev_ioctl(struct file *file, unsigned int cmd,
 
 static int luo_dev_open(struct inode *inode, struct file *file)
 {
-	if (!liveupdate_enabled())
-		return -ENODEV;
+	/* First, so that unprivileged callers learn nothing about LUO. */
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
+	if (!liveupdate_enabled())
+		return -ENODEV;
 	if (atomic_cmpxchg(&luo_dev_busy, 0, 1))
 		return -EBUSY;
 

@@ -31,7 +31,8 @@
  *   &struct kho_mem_run in the CPU's byte order; all runs of all chunks
  *   taken in order are sorted by address, with no overlaps. Neither the
  *   root FDT nor the chunks lie in scratch or below 1 MiB; they are not
- *   themselves listed in the map.
+ *   themselves listed in the map, and the root FDT, the chunks and the
+ *   runs are pairwise disjoint.
  */
 #ifndef _LINUX_LIVEUPDATE_KHO_ABI_H
 #define _LINUX_LIVEUPDATE_KHO_ABI_H

@@ -9,9 +9,16 @@
  * This header is a contract between two kernel builds: the kernel that
  * freezes LUO before a kexec and the kernel that boots from it. Any change
  * to the node names, property names, property encodings or meaning of
- * anything in this file, including adding a new participant group, must
- * bump %LUO_FDT_COMPATIBLE. The next kernel refuses a version it does not
- * know: it reclaims nothing, logs why, and lets KHO free the memory.
+ * anything in this file must bump %LUO_FDT_COMPATIBLE. The next kernel
+ * refuses a version it does not know: it reclaims nothing, logs why, and
+ * lets KHO free the memory.
+ *
+ * Adding a participant group (sessions, devices...) is the one change that
+ * keeps the version: a kernel that knows the group takes it as empty when
+ * a blob from an older kernel lacks it, while an older kernel refuses a
+ * blob holding a group it does not know, as a whole, with a log message
+ * naming the group. Updating to a kernel with more groups works; going
+ * back does not.
  *
  * LUO publishes one FDT to KHO under the name %LUO_KHO_NAME. Its layout::
  *
@@ -36,10 +43,11 @@
  * - %LUO_FDT_PROP_DATA: exactly 8 bytes, the big-endian u64 the participant
  *   saved (typically the physical address of its own KHO-preserved state).
  *
- * The root holds every group this version defines (possibly empty) and no
- * other node. A missing group, an unknown node anywhere, a missing, unknown
- * or badly sized property in a participant node or a duplicate name makes
- * the whole blob malformed, and the next kernel refuses it as a whole.
+ * The root holds the groups the writing kernel knows (each written, even
+ * when empty) and no other node. A missing known group is empty. An
+ * unknown group or any other unknown node, a missing, unknown or badly
+ * sized property in a participant node, or a duplicate name makes the
+ * whole blob malformed, and the next kernel refuses it as a whole.
  */
 #ifndef _LINUX_LIVEUPDATE_LUO_ABI_H
 #define _LINUX_LIVEUPDATE_LUO_ABI_H

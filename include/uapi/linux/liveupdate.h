@@ -14,18 +14,27 @@
  * DOC: General ioctl format
  *
  * /dev/liveupdate drives the Live Update Orchestrator. It has one owner at
- * a time and needs CAP_SYS_ADMIN. open() fails with:
+ * a time and needs CAP_SYS_ADMIN. open() fails with, in this order:
  *
- *  - EPERM: the caller lacks CAP_SYS_ADMIN.
+ *  - EPERM: the caller lacks CAP_SYS_ADMIN (whether or not LUO runs).
+ *  - ENODEV: LUO is disabled (``liveupdate=off``, or KHO is off) or
+ *    failed to start.
  *  - EBUSY: the device is already open (one owner at a time).
- *  - ENODEV: LUO is disabled (``liveupdate=off``) or failed to start.
  *
  * Closing the device while LUO is ``prepared`` or ``frozen`` sends
  * %LIVEUPDATE_EVENT_CANCEL: an update is only carried out while its owner
  * holds the device open, so a crashed or killed owner never leaves the
  * system half-prepared. The owner keeps the file open across the
  * ``reboot(LINUX_REBOOT_CMD_KEXEC)`` that starts the update (for example
- * by exec'ing kexec with the descriptor inherited).
+ * by exec'ing kexec with the descriptor inherited). That reboot() freezes
+ * a ``prepared`` LUO and fails with ECANCELED if a participant fails to
+ * freeze (every participant is then cancelled and LUO is ``normal``). From
+ * the moment it got past the freeze until it either kexecs or fails,
+ * every event fails with EBUSY and closing the device cancels nothing. If
+ * the kexec fails after that, an update frozen by the reboot() itself is
+ * cancelled back to ``normal``; one frozen by an explicit
+ * %LIVEUPDATE_EVENT_FREEZE stays ``frozen`` (unless the device was
+ * closed meanwhile).
  *
  * Every ioctl takes a pointer to a structure whose first member is
  * ``__u32 size``, set by userspace to the size of the structure it knows.
@@ -41,10 +50,12 @@
  *    or a reserved field is not zero.
  *  - E2BIG: @size is larger than the kernel's structure and the extra
  *    bytes are not zero, or @size is larger than a page.
- *  - EOPNOTSUPP: @flags holds a bit the kernel does not know.
+ *  - EOPNOTSUPP: @flags holds a bit the kernel does not know; or, for
+ *    %LIVEUPDATE_EVENT_PREPARE, KHO is not enabled (boot with ``kho=on``),
+ *    so nothing could be handed over; no participant was called.
  *  - EBADRQC: the event number is not a known &enum liveupdate_event.
  *  - EBUSY: the event is not allowed in the current state (see
- *    &enum liveupdate_event); nothing changed.
+ *    &enum liveupdate_event), or a kexec is under way; nothing changed.
  *  - ECANCELED: a participant (or LUO's own serialization) failed during
  *    PREPARE or FREEZE; every participant already done was cancelled in
  *    reverse order and the state is back to ``normal``. The kernel log
@@ -95,7 +106,8 @@ enum liveupdate_state {
  *	kernel itself at kexec time; sending it by hand is allowed (the blackout
  *	then starts here).
  * @LIVEUPDATE_EVENT_CANCEL: ``prepared`` or ``frozen`` -> ``normal``. Calls
- *	every cancel callback in reverse order; cannot fail.
+ *	every cancel callback in reverse order; cannot fail, but is refused
+ *	with EBUSY once a kexec got past the freeze.
  * @LIVEUPDATE_EVENT_FINISH: ``updated`` -> ``normal``. Calls every finish
  *	callback and frees all handed-over memory nobody reclaimed.
  *

@@ -138,6 +138,20 @@ static int open_as_nobody(void)
 	return errno;
 }
 
+/*
+ * Without CAP_SYS_ADMIN open() fails with EPERM before anything else, even
+ * if LUO is disabled (ENODEV for a privileged caller): an unprivileged
+ * caller learns nothing about LUO.
+ */
+TEST(eperm_before_anything)
+{
+	if (geteuid())
+		SKIP(return, "needs root");
+	if (access(LUO_DEV, F_OK))
+		SKIP(return, "no " LUO_DEV " (CONFIG_LIVEUPDATE_DEV)");
+	ASSERT_EQ(EPERM, in_child(open_without_cap_sys_admin));
+}
+
 FIXTURE(luodev) {
 	int fd;
 	int state;
