@@ -40,7 +40,7 @@ bench:
 	@$(H)/bench.sh
 series: tree
 	@$(H)/series.sh
-test: initramfs
+test:
 	@LUO_TESTS="$(T)" $(H)/check.sh
 clean:
 	rm -rf build

@@ -3,11 +3,7 @@
 # make bench: the KHO benchmark (harness/bench/bench-kho.sh) and its report.
 . "$(dirname "$0")/lib.sh"
 
-"$LUO_HARNESS/deps.sh"
-"$LUO_HARNESS/mktree.sh"
-"$LUO_HARNESS/mkkernel.sh"
-"$LUO_HARNESS/mkselftests.sh"
-"$LUO_HARNESS/mkinitramfs.sh"
+"$LUO_HARNESS/build.sh"
 out=$LUO_BUILD/results/bench-kho
 "$LUO_HARNESS/run-scenario.sh" "$LUO_HARNESS/bench/bench-kho.sh" "$out"
 "$LUO_HARNESS/bench_report.py" "$out/console.tlog"

@@ -23,47 +23,31 @@ import re
 import statistics
 import sys
 
-PRINTK = re.compile(r'^\[\s*(\d+\.\d+)\]\s(.*)$')
+import tlog
 
 
-def boots(path):
-    out = []
-    for line in open(path, errors='replace'):
-        host, _, text = line.rstrip('\n').partition('\t')
-        m = PRINTK.match(text)
-        if not m:
-            continue
-        host, kt, msg = float(host), float(m.group(1)), m.group(2)
-        if msg.startswith('Linux version '):
-            out.append({'start': (host, kt), 'cfg': None})
-            continue
-        if not out:
-            continue
-        b = out[-1]
-        if msg.startswith('Command line:'):
-            m2 = re.findall(r'luotest\.bench=(\S+)', msg)
-            b['cfg'] = m2[-1] if m2 else None
-        elif msg.startswith('Run /init as init process'):
-            b['init'] = (host, kt)
-        elif msg.startswith('LUOTEST: kexec -e'):
-            b['kexec'] = (host, kt)
-        elif 'KHO: handover accepted' in msg:
-            m2 = re.search(r'(\d+) runs, (\d+) folios, (\d+) MiB preserved, reserved in (\d+) us', msg)
-            if m2:
-                b['runs'], b['folios'] = int(m2.group(1)), int(m2.group(2))
-                b['reserve_us'] = int(m2.group(4))
-        elif msg.startswith('kho_test: bulk: restored'):
-            m2 = re.search(r'in (\d+) us', msg)
-            if m2:
-                b['restore_us'] = int(m2.group(1))
-    return out
+def bench_line(boot, host, kt, msg):
+    """Pick the benchmark's own events out of one boot's printk lines."""
+    if msg.startswith('Command line:'):
+        cfg = re.findall(r'luotest\.bench=(\S+)', msg)
+        boot['cfg'] = cfg[-1] if cfg else None
+    elif 'KHO: handover accepted' in msg:
+        m = re.search(r'(\d+) runs, (\d+) folios, (\d+) MiB preserved, '
+                      r'reserved in (\d+) us', msg)
+        if m:
+            boot['runs'], boot['folios'] = int(m.group(1)), int(m.group(2))
+            boot['reserve_us'] = int(m.group(4))
+    elif msg.startswith('kho_test: bulk: restored'):
+        m = re.search(r'in (\d+) us', msg)
+        if m:
+            boot['restore_us'] = int(m.group(1))
 
 
 def main():
-    bs = boots(sys.argv[1])
+    bs = tlog.boots(sys.argv[1], bench_line)
     rows = {}
     for prev, cur in zip(bs, bs[1:]):
-        if not cur['cfg'] or 'init' not in cur or 'kexec' not in prev:
+        if not cur.get('cfg') or 'init' not in cur or 'kexec' not in prev:
             continue
         r = rows.setdefault(cur['cfg'], [])
         r.append({

@@ -7,17 +7,13 @@
 # kmemleak), with longer timeouts.
 . "$(dirname "$0")/lib.sh"
 
-"$LUO_HARNESS/deps.sh"
-"$LUO_HARNESS/mktree.sh"
-"$LUO_HARNESS/mkkernel.sh"
-LUO_KERNEL_VARIANT=off "$LUO_HARNESS/mkkernel.sh"
 if [ -n "${LUO_CHECK_DEBUG:-}" ]; then
-	LUO_KERNEL_VARIANT=debug "$LUO_HARNESS/mkkernel.sh"
+	"$LUO_HARNESS/build.sh" off debug
 	export LUO_SCENARIO_KERNEL=debug LUO_TIMEOUT_SCALE=4
 	LUO_BUILD_RESULTS=$LUO_BUILD/results-debug
+else
+	"$LUO_HARNESS/build.sh" off
 fi
-"$LUO_HARNESS/mkselftests.sh"
-"$LUO_HARNESS/mkinitramfs.sh"
 
 results=${LUO_BUILD_RESULTS:-$LUO_BUILD/results}
 rm -rf "$results"

@@ -5,11 +5,7 @@
 # says must have survived, and prints the timeline with the blackout.
 . "$(dirname "$0")/lib.sh"
 
-"$LUO_HARNESS/deps.sh"
-"$LUO_HARNESS/mktree.sh"
-"$LUO_HARNESS/mkkernel.sh"
-"$LUO_HARNESS/mkselftests.sh"
-"$LUO_HARNESS/mkinitramfs.sh"
+"$LUO_HARNESS/build.sh"
 
 out=$LUO_BUILD/results/demo
 "$LUO_HARNESS/run-scenario.sh" demo "$out"

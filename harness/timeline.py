@@ -9,31 +9,9 @@ init. Host-clock spans are wall time measured outside the guest; the
 "(kernel clock)" spans are printk times of one kernel.
 """
 
-import re
 import sys
 
-PRINTK = re.compile(r'^\[\s*(\d+\.\d+)\]\s(.*)$')
-
-
-def events(path):
-    boots = []
-    for line in open(path, errors='replace'):
-        host, _, text = line.rstrip('\n').partition('\t')
-        m = PRINTK.match(text)
-        if not m:
-            continue
-        host, kt, msg = float(host), float(m.group(1)), m.group(2)
-        if msg.startswith('Linux version '):
-            boots.append({'first': (host, kt)})
-        elif not boots:
-            continue
-        elif msg.startswith('Run /init as init process'):
-            boots[-1]['init'] = (host, kt)
-        elif msg.startswith('LUOTEST: kexec -e'):
-            boots[-1]['kexec'] = (host, kt)
-        elif msg.startswith('LUOTEST: done'):
-            boots[-1]['done'] = (host, kt)
-    return boots
+from tlog import boots as events
 
 
 def main():
@@ -48,13 +26,13 @@ def main():
             return 1
         print('live update %d:' % i)
         print('  old kernel: start -> init        %s (kernel clock)'
-              % ms(old['init'][1] - old['first'][1]))
+              % ms(old['init'][1] - old['start'][1]))
         print('  old kernel: init -> kexec -e     %s (host clock)'
               % ms(old['kexec'][0] - old['init'][0]))
         print('  kexec -e -> next kernel starts   %s (host clock: shutdown,'
-              ' purgatory, decompression)' % ms(new['first'][0] - old['kexec'][0]))
+              ' purgatory, decompression)' % ms(new['start'][0] - old['kexec'][0]))
         print('  next kernel: start -> init       %s (kernel clock)'
-              % ms(new['init'][1] - new['first'][1]))
+              % ms(new['init'][1] - new['start'][1]))
         print('  blackout: kexec -e -> next init  %s (host clock)'
               % ms(new['init'][0] - old['kexec'][0]))
     return 0

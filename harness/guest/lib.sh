@@ -51,6 +51,20 @@ tap_expect() {
 	fi
 }
 
+# tap_fails_with NAME PATTERN CMD...: ok when CMD fails and what it
+# prints matches PATTERN (grep): the error said what went wrong.
+tap_fails_with() {
+	name=$1 pattern=$2
+	shift 2
+	if out=$("$@" 2>&1); then
+		tap_fail "$name" "$* succeeded: $out"
+	elif echo "$out" | grep -q "$pattern"; then
+		tap_ok "$name"
+	else
+		tap_fail "$name" "$* failed, but said: $out"
+	fi
+}
+
 # tap_run_kselftest NAME BINARY [ARGS]: runs a kselftest binary and nests
 # its TAP output as a subtest; its own exit status decides the result.
 tap_run_kselftest() {

@@ -19,6 +19,7 @@
 # expect: 2 folios_verified
 # expect: 2 kernel_inside_scratch
 # expect: 2 subtree_found
+# expect: 2 incoming_fdt_in_debugfs
 
 . /luotest/kho.sh
 
@@ -37,4 +38,9 @@ stage2() {
 		"folios=3000 bad_order=0 bad_bytes=0 missing=0" kho_test_result
 	tap_check kernel_inside_scratch kernel_in_range "$(cmdline_arg luotest.scratch)"
 	tap_check subtree_found dmesg_has "kho_test: verified"
+	# The incoming root FDT: FDT magic, our compatible, the client node.
+	tap_check incoming_fdt_in_debugfs sh -c '
+		f=/sys/kernel/debug/kho/in/fdt
+		[ "$(od -An -tx1 -N4 $f | tr -d " ")" = d00dfeed ] &&
+		grep -q "luo-6.12,kho-v1" $f && grep -q "kho-test" $f'
 }

@@ -592,8 +592,8 @@ static enum kho_corruption kho_corrupt_mode;
 
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
 static struct debugfs_blob_wrapper kho_out_fdt_blob;
+/* A copy: the incoming root FDT itself is freed with the handover. */
 static struct debugfs_blob_wrapper kho_in_fdt_blob;
-static struct dentry *kho_in_fdt_dentry;
 #endif
 
 /* ------------------------------------------------------------------ */
@@ -1426,10 +1426,6 @@ void kho_release_unclaimed(void)
 	if (kho_in_ready(&why))
 		goto out;
 
-#ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
-	debugfs_remove(kho_in_fdt_dentry);
-	kho_in_fdt_dentry = NULL;
-#endif
 	for (c = 0; c < kho_in.nr_chunks; c++) {
 		const struct kho_in_chunk *ch = &kho_in.chunks[c];
 		unsigned long i;
@@ -2320,9 +2316,11 @@ static int __init kho_debugfs_init(void)
 		dir = debugfs_create_dir("in", root);
 		mutex_lock(&kho_in_lock);
 		if (!kho_in.released) {
-			kho_in_fdt_blob.data = (void *)kho_in_fdt();
 			kho_in_fdt_blob.size = fdt_totalsize(kho_in_fdt());
-			kho_in_fdt_dentry =
+			kho_in_fdt_blob.data = kmemdup(kho_in_fdt(),
+						       kho_in_fdt_blob.size,
+						       GFP_KERNEL);
+			if (kho_in_fdt_blob.data)
 				debugfs_create_blob("fdt", 0400, dir,
 						    &kho_in_fdt_blob);
 		}
