@@ -4,8 +4,9 @@
 
 For every kernel booted by a kexec it reads, from console.tlog, what the
 previous kernel preserved (luotest.bench= on its command line) and:
-  start->init  the next kernel's printk time of "Run /init" (kernel clock),
-               less the test client's restore, which runs before init
+  start->init  host seconds from the next kernel's first console line to
+               its "Run /init" line (printk times can stay 0 early in
+               boot), less the test client's restore, which runs before init
                (it must claim its folios before KHO frees unclaimed ones)
   blackout     host seconds from the old kernel's "kexec -e" mark to the
                next kernel's "Run /init" line
@@ -51,7 +52,7 @@ def main():
             continue
         r = rows.setdefault(cur['cfg'], [])
         r.append({
-            'start_init': cur['init'][1] - cur['start'][1]
+            'start_init': cur['init'][0] - cur['start'][0]
                           - cur.get('restore_us', 0) / 1e6,
             'blackout': cur['init'][0] - prev['kexec'][0],
             'reserve_ms': cur.get('reserve_us', 0) / 1000.0,

@@ -5,8 +5,9 @@
 Reads console.tlog (each console line prefixed with the host's seconds
 since QEMU started) and finds, for every kexec: the old kernel's boot to
 init, the stage's "kexec -e" mark, the next kernel's first message and its
-init. Host-clock spans are wall time measured outside the guest; the
-"(kernel clock)" spans are printk times of one kernel.
+init. All spans are wall time of the host, taken when the lines arrive
+on the serial console: printk times are not used, because early in boot
+they can stay 0 until time_init().
 """
 
 import sys
@@ -14,8 +15,16 @@ import sys
 from tlog import boots as events
 
 
+def handed_over(boot, host, kt, msg):
+    """Keep what the next kernel says it got from the previous one."""
+    for prefix in ('KHO: handover accepted: ', 'KHO: handover rejected: ',
+                   'liveupdate: booted from a live update, '):
+        if msg.startswith(prefix):
+            boot.setdefault('got', []).append(msg)
+
+
 def main():
-    boots = events(sys.argv[1])
+    boots = events(sys.argv[1], handed_over)
     if len(boots) < 2:
         print('timeline: no kexec found in %s' % sys.argv[1])
         return 1
@@ -24,17 +33,19 @@ def main():
         if 'kexec' not in old or 'init' not in new or 'init' not in old:
             print('timeline: kexec %d is incomplete' % i)
             return 1
-        print('live update %d:' % i)
-        print('  old kernel: start -> init        %s (kernel clock)'
-              % ms(old['init'][1] - old['start'][1]))
-        print('  old kernel: init -> kexec -e     %s (host clock)'
+        print('live update %d (wall clock of the host, from the serial console):' % i)
+        print('  old kernel: start -> init        %s'
+              % ms(old['init'][0] - old['start'][0]))
+        print('  old kernel: init -> kexec -e     %s'
               % ms(old['kexec'][0] - old['init'][0]))
-        print('  kexec -e -> next kernel starts   %s (host clock: shutdown,'
-              ' purgatory, decompression)' % ms(new['start'][0] - old['kexec'][0]))
-        print('  next kernel: start -> init       %s (kernel clock)'
-              % ms(new['init'][1] - new['start'][1]))
-        print('  blackout: kexec -e -> next init  %s (host clock)'
+        print('  kexec -e -> next kernel starts   %s (shutdown, freeze, purgatory,'
+              ' decompression)' % ms(new['start'][0] - old['kexec'][0]))
+        print('  next kernel: start -> init       %s'
+              % ms(new['init'][0] - new['start'][0]))
+        print('  blackout: kexec -e -> next init  %s'
               % ms(new['init'][0] - old['kexec'][0]))
+        for msg in new.get('got', []):
+            print('  next kernel: ' + msg)
     return 0
 
 

@@ -47,6 +47,7 @@
 #include <linux/kexec.h>
 #include <linux/kexec_handover.h>
 #include <linux/libfdt.h>
+#include <linux/math64.h>
 #include <linux/list.h>
 #include <linux/log2.h>
 #include <linux/memblock.h>
@@ -57,10 +58,14 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
+#include <linux/timex.h>
 #include <linux/uaccess.h>
 #include <linux/unaligned.h>
 #include <kunit/visibility.h>
 #include <asm/early_ioremap.h>
+#ifdef CONFIG_X86_TSC
+#include <asm/tsc.h>
+#endif
 
 #include "../../mm/internal.h"
 #include "kho_internal.h"
@@ -545,6 +550,7 @@ static struct {
 	unsigned long nr_runs;
 	unsigned long nr_folios;
 	u64 bytes;
+	u64 reserve_cycles;
 	u64 reserve_us;
 	unsigned long restored_pages;
 	unsigned long released_pages;
@@ -977,6 +983,21 @@ static int __init kho_reserve_preserved(void)
 	return err;
 }
 
+/*
+ * Early boot is timed in cycles: neither sched_clock() nor the TSC
+ * frequency is known for sure this early (under QEMU TCG the quick PIT
+ * calibration can fail, and then printk times stay 0 until time_init()).
+ * The cycles are turned into microseconds once the clock is calibrated.
+ */
+static u64 __init kho_cycles_to_us(u64 cycles)
+{
+#ifdef CONFIG_X86_TSC
+	if (tsc_khz)
+		return mul_u64_u32_div(cycles, USEC_PER_MSEC, tsc_khz);
+#endif
+	return 0;
+}
+
 static void __init kho_accept_handover(void)
 {
 	struct kho_run_check chk = {
@@ -985,7 +1006,7 @@ static void __init kho_accept_handover(void)
 		.in_memory = kho_early_in_memory,
 		.overlaps_busy = kho_early_overlaps_busy,
 	};
-	u64 t0 = local_clock();
+	cycles_t t0 = get_cycles();
 	const char *why;
 	int err;
 
@@ -1009,10 +1030,8 @@ static void __init kho_accept_handover(void)
 	kho_in.nr_runs = chk.nr_runs;
 	kho_in.nr_folios = chk.nr_folios;
 	kho_in.bytes = chk.bytes;
-	kho_in.reserve_us = div_u64(local_clock() - t0, NSEC_PER_USEC);
-	pr_info("handover accepted: %lu runs, %lu folios, %lu MiB preserved, reserved in %llu us\n",
-		chk.nr_runs, chk.nr_folios, (unsigned long)(chk.bytes >> 20),
-		kho_in.reserve_us);
+	kho_in.reserve_cycles = get_cycles() - t0;
+	/* Reported by kho_report_handover(), once the clock is calibrated. */
 }
 
 /**
@@ -2214,6 +2233,19 @@ static int __init kho_init(void)
 	return 0;
 }
 core_initcall(kho_init);
+
+static int __init kho_report_handover(void)
+{
+	if (!kho_in.accepted)
+		return 0;
+	kho_in.reserve_us = kho_cycles_to_us(kho_in.reserve_cycles);
+	pr_info("handover accepted: %lu runs, %lu folios, %lu MiB preserved, reserved in %llu us (%llu cycles)\n",
+		kho_in.nr_runs, kho_in.nr_folios,
+		(unsigned long)(kho_in.bytes >> 20), kho_in.reserve_us,
+		kho_in.reserve_cycles);
+	return 0;
+}
+early_initcall(kho_report_handover);
 
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
 static int kho_out_stats_show(struct seq_file *m, void *v)
