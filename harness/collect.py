@@ -74,19 +74,19 @@ def parse_ktap(lines):
 
 def leaves(test, prefix=''):
     """Yield (name, ok) of every leaf test, and of every parent whose own
-    result is a failure that its children do not account for."""
+    result is a failure that its children do not account for. Skipped
+    tests did not run, so they are not ok."""
     name = prefix + test.name
     if not test.subtests:
-        yield name, test.status == kunit_parser.TestStatus.SUCCESS or \
-            test.status == kunit_parser.TestStatus.SKIPPED
+        # A skipped test did not run: it counts as failed.
+        yield name, test.status == kunit_parser.TestStatus.SUCCESS
         return
     bad_child = False
     for sub in test.subtests:
         for leaf in leaves(sub, name + '.'):
             bad_child |= not leaf[1]
             yield leaf
-    if test.status not in (kunit_parser.TestStatus.SUCCESS,
-                           kunit_parser.TestStatus.SKIPPED) and not bad_child:
+    if test.status != kunit_parser.TestStatus.SUCCESS and not bad_child:
         yield name, False
 
 

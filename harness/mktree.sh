@@ -52,9 +52,12 @@ if [ "$(cat .luo-patches 2>/dev/null)" != "$series_sum" ]; then
 	# Pop with the patches as they were applied (.luo-applied), so that a
 	# patch changed in the repo still comes off cleanly, while an edit in
 	# build/linux that was never refreshed stops us.
-	if [ -n "$(QUILT_PATCHES=.luo-applied quilt applied 2>/dev/null)" ]; then
-		QUILT_PATCHES=.luo-applied quilt pop -a -q >/dev/null ||
+	# (quilt remembers its patches directory in .pc/.quilt_patches.)
+	if [ -d .luo-applied ] && [ -s .pc/applied-patches ]; then
+		echo .luo-applied > .pc/.quilt_patches
+		quilt pop -a -q >/dev/null ||
 			luo_die "quilt pop failed: did you edit a patched file without 'harness/quilt.sh refresh'?"
+		echo patches > .pc/.quilt_patches
 	fi
 	if [ -n "$(series_patches)" ]; then
 		quilt push -a -q >/dev/null || luo_die "a patch in patches/ does not apply"

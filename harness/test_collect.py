@@ -88,6 +88,8 @@ def cases(tree, real):
            *mk(tests=GOOD_TESTS.replace('1..1\nok 1 one', '1..2\nok 1 one')))
     yield ('nested_parent_failure_counts', False, 'stage 2: ksft',
            *mk(tests=GOOD_TESTS.replace('ok 2 ksft', 'not ok 2 ksft')))
+    yield ('skipped_test_fails', False, '1 failed',
+           *mk(tests=GOOD_TESTS.replace('ok 1 sub_a', 'ok 1 sub_a # SKIP no device')))
     yield ('timeout_fails', False, 'timed out',
            *mk(tests=GOOD_TESTS, status='timeout 120.0'))
     yield ('panic_fails', False, 'kernel panic',

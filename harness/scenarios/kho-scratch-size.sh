@@ -18,7 +18,7 @@
 . /luotest/kho.sh
 
 stage1() {
-	tap_check too_large_refused dmesg_has "more than half of the RAM.*lower kho_scratch="
+	tap_check too_large_refused dmesg_has "> half of RAM.*lower kho_scratch="
 	if kho_scratch_range > /dev/null; then
 		tap_fail kho_disabled "scratch reserved: $(kho_scratch_range)"
 	else

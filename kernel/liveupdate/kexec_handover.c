@@ -873,7 +873,7 @@ static const char * __init kho_validate(struct kho_run_check *chk)
 	for (i = 0; i <= nr_chunks; i++)
 		if (kho_early_overlaps_busy(chk, kho_blocks[i].start,
 					    kho_blocks[i].end))
-			return kho_why("metadata block at %#llx overlaps memory this kernel reserved",
+			return kho_why("metadata block at %#llx overlaps reserved memory",
 				       kho_blocks[i].start);
 	chk->busy_pos = 0;
 	chk->blocks = kho_blocks;
@@ -1019,8 +1019,9 @@ static void __init kho_accept_handover(void)
 
 	err = kho_reserve_preserved();
 	if (err) {
-		pr_err("handover rejected: cannot reserve preserved memory (%d); booting without preserved memory (part of it stays reserved)\n",
+		pr_err("handover rejected: reserving failed (%d); booting without preserved memory\n",
 		       err);
+		pr_err("what was reserved before the failure stays reserved\n");
 		return;
 	}
 
@@ -1077,7 +1078,7 @@ void __init kho_reserve_scratch(void)
 	size = round_up(size, KHO_SCRATCH_ALIGN);
 
 	if (size > total / 2) {
-		pr_err("scratch of %llu MiB is more than half of the RAM (%llu MiB); KHO disabled, lower kho_scratch=\n",
+		pr_err("scratch %llu MiB > half of RAM %llu MiB: disabled, lower kho_scratch=\n",
 		       (u64)size >> 20, (u64)total >> 20);
 		return;
 	}
@@ -2239,10 +2240,9 @@ static int __init kho_report_handover(void)
 	if (!kho_in.accepted)
 		return 0;
 	kho_in.reserve_us = kho_cycles_to_us(kho_in.reserve_cycles);
-	pr_info("handover accepted: %lu runs, %lu folios, %lu MiB preserved, reserved in %llu us (%llu cycles)\n",
+	pr_info("handover accepted: %lu runs, %lu folios, %lu MiB preserved, reserved in %llu us\n",
 		kho_in.nr_runs, kho_in.nr_folios,
-		(unsigned long)(kho_in.bytes >> 20), kho_in.reserve_us,
-		kho_in.reserve_cycles);
+		(unsigned long)(kho_in.bytes >> 20), kho_in.reserve_us);
 	return 0;
 }
 early_initcall(kho_report_handover);

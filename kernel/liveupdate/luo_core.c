@@ -598,7 +598,7 @@ int luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p)
 
 	if (ctx->rebooting && p->prepared) {
 		if (ctx->handover)
-			pr_warn("%s/%s left during kexec: its frozen data is handed over, and it is not cancelled if the kexec fails\n",
+			pr_warn("%s/%s left during kexec: data handed over, not cancelled if it fails\n",
 				luo_group_names[p->group], p->name);
 		luo_unlink(ctx, p);
 		ctx->fdt_stale = true;

@@ -41,7 +41,7 @@ static const struct {
 	{ "finish", LIVEUPDATE_EVENT_FINISH },
 };
 
-static void usage(FILE *out)
+static void print_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: luoctl state\n"
@@ -102,7 +102,8 @@ static int send_event(int fd, const char *name, __u32 event)
 	if (ioctl(fd, LIVEUPDATE_IOCTL_SET_EVENT, &arg) < 0) {
 		err = errno;
 		if (err == EBUSY)
-			fprintf(stderr, "luoctl: %s: not allowed in the current state (or a kexec is under way)\n",
+			fprintf(stderr,
+				"luoctl: %s: not allowed in the current state (or during a kexec)\n",
 				name);
 		else
 			fprintf(stderr, "luoctl: %s: %s%s\n", name,
@@ -131,11 +132,11 @@ int main(int argc, char **argv)
 	__u32 event = 0;
 
 	if (argc < 2) {
-		usage(stderr);
+		print_usage(stderr);
 		return 2;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(stdout);
+		print_usage(stdout);
 		return 0;
 	}
 
@@ -151,13 +152,13 @@ int main(int argc, char **argv)
 		if (find_event(argv[i], &event)) {
 			fprintf(stderr, "luoctl: unknown command '%s'\n",
 				argv[i]);
-			usage(stderr);
+			print_usage(stderr);
 			return 2;
 		}
 		nevents++;
 	}
 	if (!nevents || (cmd && cmd >= argc)) {
-		usage(stderr);
+		print_usage(stderr);
 		return 2;
 	}
 

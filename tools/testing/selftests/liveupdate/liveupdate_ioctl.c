@@ -184,13 +184,6 @@ FIXTURE_TEARDOWN(luodev)
 	}
 }
 
-#define REQUIRE_NORMAL()						\
-	do {								\
-		if (self->state != LIVEUPDATE_STATE_NORMAL)		\
-			SKIP(return, "LUO is %s, not normal",		\
-			     state_names[self->state]);			\
-	} while (0)
-
 TEST_F(luodev, get_state)
 {
 	struct liveupdate_ioctl_get_state arg = { .size = sizeof(arg) };
@@ -321,7 +314,8 @@ TEST_F(luodev, unknown_ioctl)
 
 TEST_F(luodev, wrong_state_events)
 {
-	REQUIRE_NORMAL();
+	if (self->state != LIVEUPDATE_STATE_NORMAL)
+		SKIP(return, "LUO is %s, not normal", state_names[self->state]);
 
 	/* normal */
 	ASSERT_EQ(-EBUSY, luo_event(self->fd, LIVEUPDATE_EVENT_FREEZE));
@@ -408,7 +402,8 @@ TEST_F(luodev, close_while_prepared_cancels)
 {
 	char buf[32];
 
-	REQUIRE_NORMAL();
+	if (self->state != LIVEUPDATE_STATE_NORMAL)
+		SKIP(return, "LUO is %s, not normal", state_names[self->state]);
 	ASSERT_EQ(0, luo_event(self->fd, LIVEUPDATE_EVENT_PREPARE));
 	close(self->fd);
 	ASSERT_EQ(0, sysfs_state(buf, sizeof(buf)));
@@ -422,7 +417,8 @@ TEST_F(luodev, close_while_frozen_cancels)
 {
 	char buf[32];
 
-	REQUIRE_NORMAL();
+	if (self->state != LIVEUPDATE_STATE_NORMAL)
+		SKIP(return, "LUO is %s, not normal", state_names[self->state]);
 	ASSERT_EQ(0, luo_event(self->fd, LIVEUPDATE_EVENT_PREPARE));
 	ASSERT_EQ(0, luo_event(self->fd, LIVEUPDATE_EVENT_FREEZE));
 	close(self->fd);
