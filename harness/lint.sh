@@ -53,8 +53,9 @@ grep -E "($ours_re):[0-9]+:[0-9]+: (warning|error)" "$log/sparse.out" > "$log/sp
 [ -s "$log/kdoc.bad" ] && result "not ok" kernel_doc_clean "$log/kdoc.bad" ||
 	result ok kernel_doc_clean
 
+tools=$(cd "$LUO_TOP" && ls tools/liveupdate/*.c tools/testing/selftests/liveupdate/*.c 2>/dev/null)
 (cd "$LUO_TREE" && perl scripts/checkpatch.pl --no-tree --strict --terse \
-	--show-types --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $ours) \
+	--show-types --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $ours $tools) \
 	> "$log/checkpatch.out" 2>&1 || true
 grep -E ": (ERROR|WARNING):" "$log/checkpatch.out" > "$log/checkpatch.bad" || true
 [ -s "$log/checkpatch.bad" ] && result "not ok" checkpatch_strict_no_errors_warnings "$log/checkpatch.bad" ||

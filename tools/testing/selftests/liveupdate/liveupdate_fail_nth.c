@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Make every allocation on the PREPARE and FREEZE paths of the Live Update
+ * Orchestrator, and on the KHO test client's preserve path, fail in turn,
+ * with the task's fail-nth knob, and check after each one that the
+ * operation either succeeded or failed cleanly: the state is back to
+ * normal and KHO holds exactly what it held before, so nothing that was
+ * preserved on the way is left behind.
+ *
+ * Needs root, a kernel with CONFIG_LIVEUPDATE, CONFIG_LIVEUPDATE_TEST,
+ * CONFIG_KEXEC_HANDOVER_TEST,
+ * CONFIG_FAULT_INJECTION_DEBUG_FS, CONFIG_FAILSLAB and
+ * CONFIG_FAIL_PAGE_ALLOC, booted with kho=on, and debugfs mounted.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/liveupdate.h>
+
+#include "../kselftest_harness.h"
+
+#define LUO_DEV		"/dev/liveupdate"
+#define KHO_OUT_STATS	"/sys/kernel/debug/kho/out/stats"
+#define FAIL_NTH	"/proc/thread-self/fail-nth"
+#define KHO_TEST_CMD	"/sys/kernel/debug/kho_test/cmd"
+#define MAX_FAULTS	10000
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int luo_state(int fd)
+{
+	struct liveupdate_ioctl_get_state arg = { .size = sizeof(arg) };
+
+	if (ioctl(fd, LIVEUPDATE_IOCTL_GET_STATE, &arg))
+		return -errno;
+	return arg.state;
+}
+
+static int luo_event(int fd, __u32 event)
+{
+	struct liveupdate_ioctl_set_event arg = {
+		.size = sizeof(arg),
+		.event = event,
+	};
+
+	if (ioctl(fd, LIVEUPDATE_IOCTL_SET_EVENT, &arg))
+		return -errno;
+	return 0;
+}
+
+/*
+ * This thread's fail-nth knob, opened once: opening it again would itself
+ * allocate, and so count against the armed fault.
+ */
+static int fail_nth_fd = -1;
+
+/* Arms the N-th fault point of this thread; 0 disarms. */
+static int fail_nth_set(int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%d", n);
+
+	return pwrite(fail_nth_fd, buf, len, 0) == len ? 0 : -errno;
+}
+
+/* 1 if the armed fault was injected (the knob reads back 0), else 0. */
+static int fail_nth_injected(void)
+{
+	char buf[16] = "";
+
+	if (pread(fail_nth_fd, buf, sizeof(buf) - 1, 0) <= 0)
+		return -1;
+	return atoi(buf) == 0;
+}
+
+FIXTURE(fail_nth) {
+	int fd;
+	char baseline[4096];
+};
+
+FIXTURE_SETUP(fail_nth)
+{
+	static const struct {
+		char path[64];
+		char val[4];
+	} knobs[] = {
+		/* Fail GFP_KERNEL allocations and order-0 pages too. */
+		{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N" },
+		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N" },
+		{ "/sys/kernel/debug/fail_page_alloc/min-order", "0" },
+		{ "/sys/kernel/debug/failslab/verbose", "0" },
+		{ "/sys/kernel/debug/fail_page_alloc/verbose", "0" },
+	};
+	unsigned int i;
+
+	self->fd = -1;
+	if (geteuid())
+		SKIP(return, "needs root");
+	for (i = 0; i < ARRAY_SIZE(knobs); i++)
+		ASSERT_EQ(0, write_file(knobs[i].path, knobs[i].val))
+			TH_LOG("cannot set %s (fault injection configured?)",
+			       knobs[i].path);
+	fail_nth_fd = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fail_nth_fd) TH_LOG("open %s: %s", FAIL_NTH, strerror(errno));
+	self->fd = open(LUO_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", LUO_DEV, strerror(errno));
+	ASSERT_EQ(LIVEUPDATE_STATE_NORMAL, luo_state(self->fd));
+	ASSERT_EQ(0, read_file(KHO_OUT_STATS, self->baseline,
+			       sizeof(self->baseline)));
+}
+
+FIXTURE_TEARDOWN(fail_nth)
+{
+	if (fail_nth_fd >= 0) {
+		fail_nth_set(0);
+		close(fail_nth_fd);
+		fail_nth_fd = -1;
+	}
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* After a clean failure or a cancel: normal, and KHO as before. */
+static void expect_clean(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(fail_nth) *self, int n)
+{
+	char now[4096];
+
+	ASSERT_EQ(LIVEUPDATE_STATE_NORMAL, luo_state(self->fd))
+		TH_LOG("fault %d left LUO in state %d", n, luo_state(self->fd));
+	ASSERT_EQ(0, read_file(KHO_OUT_STATS, now, sizeof(now)));
+	ASSERT_STREQ(self->baseline, now)
+		TH_LOG("fault %d left KHO changed", n);
+}
+
+/* A failed event must say so with ENOMEM or ECANCELED (rolled back). */
+static void expect_errno(struct __test_metadata *_metadata, int ret, int n)
+{
+	ASSERT_TRUE(ret == -ENOMEM || ret == -ECANCELED)
+		TH_LOG("fault %d: event failed with %s", n, strerror(-ret));
+}
+
+TEST_F(fail_nth, prepare)
+{
+	int n, ret, injected;
+
+	for (n = 1; n < MAX_FAULTS; n++) {
+		ASSERT_EQ(0, fail_nth_set(n));
+		ret = luo_event(self->fd, LIVEUPDATE_EVENT_PREPARE);
+		injected = fail_nth_injected();
+		ASSERT_EQ(0, fail_nth_set(0));
+		ASSERT_LE(0, injected);
+		if (ret) {
+			expect_errno(_metadata, ret, n);
+		} else {
+			ASSERT_EQ(LIVEUPDATE_STATE_PREPARED, luo_state(self->fd));
+			ASSERT_EQ(0, luo_event(self->fd, LIVEUPDATE_EVENT_CANCEL));
+		}
+		expect_clean(_metadata, self, n);
+		if (!injected)
+			break;
+	}
+	ASSERT_LT(n, MAX_FAULTS);
+	/* At least one allocation was made to fail, or this proved nothing. */
+	ASSERT_LT(1, n);
+	TH_LOG("prepare: %d fault points, each failed cleanly", n - 1);
+}
+
+TEST_F(fail_nth, freeze)
+{
+	int n, ret, injected;
+
+	for (n = 1; n < MAX_FAULTS; n++) {
+		ASSERT_EQ(0, luo_event(self->fd, LIVEUPDATE_EVENT_PREPARE));
+		ASSERT_EQ(0, fail_nth_set(n));
+		ret = luo_event(self->fd, LIVEUPDATE_EVENT_FREEZE);
+		injected = fail_nth_injected();
+		ASSERT_EQ(0, fail_nth_set(0));
+		ASSERT_LE(0, injected);
+		if (ret) {
+			expect_errno(_metadata, ret, n);
+		} else {
+			ASSERT_EQ(LIVEUPDATE_STATE_FROZEN, luo_state(self->fd));
+			ASSERT_EQ(0, luo_event(self->fd, LIVEUPDATE_EVENT_CANCEL));
+		}
+		expect_clean(_metadata, self, n);
+		if (!injected)
+			break;
+	}
+	ASSERT_LT(n, MAX_FAULTS);
+	ASSERT_LT(1, n);
+	TH_LOG("freeze: %d fault points, each failed cleanly", n - 1);
+}
+
+/* KHO itself: the test client preserving folios and publishing an FDT. */
+TEST_F(fail_nth, kho_preserve)
+{
+	static const char preserve[] = "preserve 20 7";
+	int n, cmd, injected;
+	ssize_t ret;
+
+	cmd = open(KHO_TEST_CMD, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, cmd) TH_LOG("open %s: %s", KHO_TEST_CMD, strerror(errno));
+	for (n = 1; n < MAX_FAULTS; n++) {
+		ASSERT_EQ(0, fail_nth_set(n));
+		ret = pwrite(cmd, preserve, strlen(preserve), 0);
+		injected = fail_nth_injected();
+		ASSERT_EQ(0, fail_nth_set(0));
+		ASSERT_LE(0, injected);
+		if (ret < 0) {
+			ASSERT_EQ(ENOMEM, errno)
+				TH_LOG("fault %d: preserve failed with %s", n,
+				       strerror(errno));
+		} else {
+			ASSERT_EQ(strlen("unpreserve"),
+				  pwrite(cmd, "unpreserve", strlen("unpreserve"), 0));
+		}
+		expect_clean(_metadata, self, n);
+		if (!injected)
+			break;
+	}
+	close(cmd);
+	ASSERT_LT(n, MAX_FAULTS);
+	ASSERT_LT(1, n);
+	TH_LOG("kho preserve: %d fault points, each failed cleanly", n - 1);
+}
+
+TEST_HARNESS_MAIN
