@@ -24,7 +24,8 @@ for n in $names; do
 done
 
 # Host-side tests, each printing KTAP: the collector's own tests (on
-# synthetic runs and on a real one) and the static checks of the series.
+# synthetic runs and on a real one), the static checks of the series, and
+# the mailable series itself (it must apply with git am on the base).
 real=$results/kexec-roundtrip
 host_ok=0 host_bad=0
 host_test() {	# $1 = name, rest = command printing KTAP
@@ -41,6 +42,7 @@ host_test() {	# $1 = name, rest = command printing KTAP
 # (the case on a real run is left out when kexec-roundtrip did not run)
 host_test test_collect "$LUO_HARNESS/test_collect.py" "$LUO_TREE" "$real"
 host_test lint "$LUO_HARNESS/lint.sh"
+host_test series "$LUO_HARNESS/series-check.sh"
 
 exec "$LUO_HARNESS/collect.py" --tree "$LUO_TREE" \
 	--scenarios "$LUO_HARNESS/scenarios" --extra "$host_ok" "$host_bad" \

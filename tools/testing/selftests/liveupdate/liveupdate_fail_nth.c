@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,8 @@
 #include <linux/liveupdate.h>
 
 #include "../kselftest_harness.h"
+#include "liveupdate_util.h"
 
-#define LUO_DEV		"/dev/liveupdate"
 #define KHO_OUT_STATS	"/sys/kernel/debug/kho/out/stats"
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
 #define KHO_TEST_CMD	"/sys/kernel/debug/kho_test/cmd"
@@ -54,27 +55,6 @@ static int read_file(const char *path, char *buf, size_t size)
 	if (n < 0)
 		return -errno;
 	buf[n] = '\0';
-	return 0;
-}
-
-static int luo_state(int fd)
-{
-	struct liveupdate_ioctl_get_state arg = { .size = sizeof(arg) };
-
-	if (ioctl(fd, LIVEUPDATE_IOCTL_GET_STATE, &arg))
-		return -errno;
-	return arg.state;
-}
-
-static int luo_event(int fd, __u32 event)
-{
-	struct liveupdate_ioctl_set_event arg = {
-		.size = sizeof(arg),
-		.event = event,
-	};
-
-	if (ioctl(fd, LIVEUPDATE_IOCTL_SET_EVENT, &arg))
-		return -errno;
 	return 0;
 }
 
@@ -134,7 +114,7 @@ FIXTURE_SETUP(fail_nth)
 	ASSERT_LE(0, fail_nth_fd) TH_LOG("open %s: %s", FAIL_NTH, strerror(errno));
 	self->fd = open(LUO_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", LUO_DEV, strerror(errno));
-	ASSERT_EQ(LIVEUPDATE_STATE_NORMAL, luo_state(self->fd));
+	ASSERT_EQ(LIVEUPDATE_STATE_NORMAL, luo_get_state(self->fd));
 	ASSERT_EQ(0, read_file(KHO_OUT_STATS, self->baseline,
 			       sizeof(self->baseline)));
 }
@@ -156,8 +136,8 @@ static void expect_clean(struct __test_metadata *_metadata,
 {
 	char now[4096];
 
-	ASSERT_EQ(LIVEUPDATE_STATE_NORMAL, luo_state(self->fd))
-		TH_LOG("fault %d left LUO in state %d", n, luo_state(self->fd));
+	ASSERT_EQ(LIVEUPDATE_STATE_NORMAL, luo_get_state(self->fd))
+		TH_LOG("fault %d left LUO in state %d", n, luo_get_state(self->fd));
 	ASSERT_EQ(0, read_file(KHO_OUT_STATS, now, sizeof(now)));
 	ASSERT_STREQ(self->baseline, now)
 		TH_LOG("fault %d left KHO changed", n);
@@ -170,20 +150,29 @@ static void expect_errno(struct __test_metadata *_metadata, int ret, int n)
 		TH_LOG("fault %d: event failed with %s", n, strerror(-ret));
 }
 
-TEST_F(fail_nth, prepare)
+/*
+ * Fails each allocation of @event in turn (after a PREPARE when @prepare)
+ * until the event runs without reaching the armed fault. Returns the
+ * number of fault points.
+ */
+static int fail_each(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(fail_nth) *self, bool prepare, __u32 event,
+		     int reached_state)
 {
 	int n, ret, injected;
 
 	for (n = 1; n < MAX_FAULTS; n++) {
+		if (prepare)
+			ASSERT_EQ(0, luo_event(self->fd, LIVEUPDATE_EVENT_PREPARE));
 		ASSERT_EQ(0, fail_nth_set(n));
-		ret = luo_event(self->fd, LIVEUPDATE_EVENT_PREPARE);
+		ret = luo_event(self->fd, event);
 		injected = fail_nth_injected();
 		ASSERT_EQ(0, fail_nth_set(0));
 		ASSERT_LE(0, injected);
 		if (ret) {
 			expect_errno(_metadata, ret, n);
 		} else {
-			ASSERT_EQ(LIVEUPDATE_STATE_PREPARED, luo_state(self->fd));
+			ASSERT_EQ(reached_state, luo_get_state(self->fd));
 			ASSERT_EQ(0, luo_event(self->fd, LIVEUPDATE_EVENT_CANCEL));
 		}
 		expect_clean(_metadata, self, n);
@@ -191,35 +180,26 @@ TEST_F(fail_nth, prepare)
 			break;
 	}
 	ASSERT_LT(n, MAX_FAULTS);
+	return n - 1;
+}
+
+TEST_F(fail_nth, prepare)
+{
+	int n = fail_each(_metadata, self, false, LIVEUPDATE_EVENT_PREPARE,
+			  LIVEUPDATE_STATE_PREPARED);
+
 	/* At least one allocation was made to fail, or this proved nothing. */
-	ASSERT_LT(1, n);
-	TH_LOG("prepare: %d fault points, each failed cleanly", n - 1);
+	ASSERT_LT(0, n);
+	TH_LOG("prepare: %d fault points, each failed cleanly", n);
 }
 
 TEST_F(fail_nth, freeze)
 {
-	int n, ret, injected;
+	int n = fail_each(_metadata, self, true, LIVEUPDATE_EVENT_FREEZE,
+			  LIVEUPDATE_STATE_FROZEN);
 
-	for (n = 1; n < MAX_FAULTS; n++) {
-		ASSERT_EQ(0, luo_event(self->fd, LIVEUPDATE_EVENT_PREPARE));
-		ASSERT_EQ(0, fail_nth_set(n));
-		ret = luo_event(self->fd, LIVEUPDATE_EVENT_FREEZE);
-		injected = fail_nth_injected();
-		ASSERT_EQ(0, fail_nth_set(0));
-		ASSERT_LE(0, injected);
-		if (ret) {
-			expect_errno(_metadata, ret, n);
-		} else {
-			ASSERT_EQ(LIVEUPDATE_STATE_FROZEN, luo_state(self->fd));
-			ASSERT_EQ(0, luo_event(self->fd, LIVEUPDATE_EVENT_CANCEL));
-		}
-		expect_clean(_metadata, self, n);
-		if (!injected)
-			break;
-	}
-	ASSERT_LT(n, MAX_FAULTS);
-	ASSERT_LT(1, n);
-	TH_LOG("freeze: %d fault points, each failed cleanly", n - 1);
+	ASSERT_LT(0, n);
+	TH_LOG("freeze: %d fault points, each failed cleanly", n);
 }
 
 /* KHO itself: the test client preserving folios and publishing an FDT. */

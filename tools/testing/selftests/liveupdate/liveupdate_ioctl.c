@@ -20,8 +20,8 @@
 #include <linux/liveupdate.h>
 
 #include "../kselftest_harness.h"
+#include "liveupdate_util.h"
 
-#define LUO_DEV		"/dev/liveupdate"
 #define LUO_SYSFS_STATE	"/sys/kernel/liveupdate/state"
 
 static const char * const state_names[] = {
@@ -35,29 +35,6 @@ static const char * const state_names[] = {
 static int luo_open(void)
 {
 	return open(LUO_DEV, O_RDWR | O_CLOEXEC);
-}
-
-/* Returns the state, or -errno. */
-static int luo_get_state(int fd)
-{
-	struct liveupdate_ioctl_get_state arg = { .size = sizeof(arg) };
-
-	if (ioctl(fd, LIVEUPDATE_IOCTL_GET_STATE, &arg))
-		return -errno;
-	return arg.state;
-}
-
-/* Returns 0 or -errno. */
-static int luo_event(int fd, __u32 event)
-{
-	struct liveupdate_ioctl_set_event arg = {
-		.size = sizeof(arg),
-		.event = event,
-	};
-
-	if (ioctl(fd, LIVEUPDATE_IOCTL_SET_EVENT, &arg))
-		return -errno;
-	return 0;
 }
 
 /* Returns 0 or -errno; @cmd is copied to a larger zeroed buffer. */
