@@ -13,8 +13,10 @@ unpack() {	# $1 = version
 	local ver=$1 dir=$base/$1 deb
 	if [ ! -f "$dir/.unpacked" ]; then
 		rm -rf "$dir" && mkdir -p "$dir/deb"
-		(cd "$dir/deb" && apt-get download -q "$pkg=$ver" >/dev/null 2>&1) ||
+		if ! (cd "$dir/deb" && apt-get download -q "$pkg=$ver" >/dev/null 2>&1); then
+			rm -rf "$dir"
 			return 1
+		fi
 		deb=$(ls "$dir"/deb/*.deb)
 		dpkg-deb -x "$deb" "$dir/x"
 		tar -C "$dir" -xf "$dir"/x/usr/src/$pkg.tar.xz
