@@ -18,7 +18,7 @@ kmake() {
 }
 ours=$(cd "$LUO_TOP" && ls kernel/liveupdate/*.[ch] drivers/misc/liveupdate/*.[ch] \
 	include/linux/kexec_handover.h include/linux/liveupdate.h \
-	include/linux/liveupdate/*.h include/uapi/linux/liveupdate.h 2>/dev/null)
+	include/linux/liveupdate/*.h include/uapi/linux/liveupdate.h 2>/dev/null || true)
 ours_re=$(echo $ours | sed 's/ /|/g; s/\./\\./g')
 targets="kernel/liveupdate/ drivers/misc/liveupdate/ mm/memblock.o
 	 arch/x86/kernel/setup.o arch/x86/kernel/kexec-bzimage64.o
@@ -53,7 +53,7 @@ grep -E "($ours_re):[0-9]+:[0-9]+: (warning|error)" "$log/sparse.out" > "$log/sp
 [ -s "$log/kdoc.bad" ] && result "not ok" kernel_doc_clean "$log/kdoc.bad" ||
 	result ok kernel_doc_clean
 
-tools=$(cd "$LUO_TOP" && ls tools/liveupdate/*.c tools/testing/selftests/liveupdate/*.c 2>/dev/null)
+tools=$(cd "$LUO_TOP" && ls tools/liveupdate/*.c tools/testing/selftests/liveupdate/*.c 2>/dev/null || true)
 (cd "$LUO_TREE" && perl scripts/checkpatch.pl --no-tree --strict --terse \
 	--show-types --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $ours $tools) \
 	> "$log/checkpatch.out" 2>&1 || true

@@ -14,8 +14,10 @@ make -s -C "$LUO_TREE" O="$LUO_OBJ" ARCH=x86_64 headers_install >/dev/null
 for src in $srcs; do
 	bin=$out/$(basename "$src" .c)
 	# Rebuilt when anything in its directory (headers too) is newer.
-	newer=$(find "$LUO_TOP/$(dirname "$src")" "$LUO_OBJ/usr/include" -newer "$bin" 2>/dev/null | head -n1)
-	[ -e "$bin" ] && [ -z "$newer" ] && continue
+	if [ -e "$bin" ] && [ -z "$(find "$LUO_TOP/$(dirname "$src")" \
+			"$LUO_OBJ/usr/include" -newer "$bin" | head -n1)" ]; then
+		continue
+	fi
 	gcc -static -O2 -Wall -Werror -I"$LUO_OBJ/usr/include" \
 		-I"$LUO_TREE/tools/testing/selftests" -I"$LUO_TREE/tools/include/uapi" \
 		-o "$bin" "$LUO_TREE/$src" || luo_die "cannot build $src"
