@@ -16,7 +16,6 @@ base=$(luo_base_dir)
 tree=$LUO_TREE
 quilt() { command quilt --quiltrc "$LUO_HARNESS/quiltrc" "$@"; }
 
-series_patches() { luo_series_patches; }
 
 # Files the applied patches touch (from quilt's backups) and the files
 # the patches in the repo touch.
@@ -24,7 +23,7 @@ patched_files() {
 	if [ -d .pc ]; then
 		(cd .pc && find . -mindepth 2 -type f ! -name '.*' | cut -d/ -f3-)
 	fi
-	series_patches | xargs -r sed -n 's|^+++ b/||p'
+	luo_series_patches | xargs -r sed -n 's|^+++ b/||p'
 }
 
 # 1. Pristine copy of the base, once per base.
@@ -59,7 +58,7 @@ if [ "$(cat .luo-patches 2>/dev/null)" != "$series_sum" ]; then
 			luo_die "quilt pop failed: did you edit a patched file without 'harness/quilt.sh refresh'?"
 		echo patches > .pc/.quilt_patches
 	fi
-	if [ -n "$(series_patches)" ]; then
+	if [ -n "$(luo_series_patches)" ]; then
 		quilt push -a -q >/dev/null || luo_die "a patch in patches/ does not apply"
 	fi
 	rm -rf .luo-applied
