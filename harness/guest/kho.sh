@@ -26,3 +26,31 @@ kernel_in_range() {
 	echo "kernel code $1-$2, scratch $(printf %x $base)+$(printf %x $size)"
 	[ $start -ge $base ] && [ $end -lt $((base + size)) ]
 }
+
+KHO_OUT_STATS=/sys/kernel/debug/kho/out/stats
+
+memtotal_kb() { awk '/^MemTotal:/ { print $2 }' /proc/meminfo; }
+
+# Bytes this kernel preserves for the next one (all orders).
+kho_preserved_bytes() {
+	b=0
+	for l in $(sed -n 's/^order\([0-9]*\)=\([0-9]*\)$/\1:\2/p' $KHO_OUT_STATS); do
+		b=$((b + (${l#*:} << (${l%:*} + 12))))
+	done
+	echo $b
+}
+
+# preserved_percent_at_least PCT RAM_BYTES: say how much and check it.
+preserved_percent_at_least() {
+	got=$(kho_preserved_bytes)
+	echo "preserved $((got >> 20)) MiB of $(($2 >> 20)) MiB"
+	[ $((got / ($2 / 100))) -ge "$1" ]
+}
+
+# The first "System RAM" range at or above 4 GiB in /proc/iomem, as hex.
+ram_above_4g() {
+	sed -n 's/^\([0-9a-f]*\)-[0-9a-f]* : System RAM$/\1/p' /proc/iomem |
+		while read -r start; do
+			[ $((0x$start)) -ge $((1 << 32)) ] && { echo "$start"; break; }
+		done
+}

@@ -13,7 +13,6 @@
 
 struct folio;
 struct kexec_buf;
-struct kho_handover;
 struct resource;
 
 #ifdef CONFIG_KEXEC_HANDOVER
@@ -32,6 +31,7 @@ bool kho_is_handover_boot(void);
 int kho_find_fdt(const char *name, phys_addr_t *phys);
 struct folio *kho_restore_folio(phys_addr_t phys);
 int kho_restore_phys(phys_addr_t phys, size_t size);
+int kho_block_size(phys_addr_t phys, size_t *size);
 void kho_release_unclaimed(void);
 
 /* Hooks for the architecture, memblock, kexec_file and kernel_kexec(). */
@@ -41,7 +41,9 @@ void __init kho_reserve_scratch(void);
 int kho_locate_mem_hole(struct kexec_buf *kbuf,
 			int (*fits)(struct resource *res, void *arg));
 size_t kho_handover_size(void);
-int kho_fill_handover(struct kho_handover *handover, size_t len);
+int kho_fill_handover(void *buf, size_t len, phys_addr_t phys);
+int kho_scratch_migratetype(unsigned long pfn, int migratetype);
+bool kho_arch_is_handover_ram(phys_addr_t phys, u64 size);
 int kho_kexec_finalize(void);
 void kho_kexec_abort(void);
 bool kho_blocks_kexec_load(void);
@@ -59,6 +61,7 @@ static inline bool kho_is_handover_boot(void) { return false; }
 static inline int kho_find_fdt(const char *name, phys_addr_t *phys) { return -ENOENT; }
 static inline struct folio *kho_restore_folio(phys_addr_t phys) { return NULL; }
 static inline int kho_restore_phys(phys_addr_t phys, size_t size) { return -ENOENT; }
+static inline int kho_block_size(phys_addr_t phys, size_t *size) { return -ENOENT; }
 static inline void kho_release_unclaimed(void) { }
 static inline void kho_set_handover(phys_addr_t phys, size_t len) { }
 static inline void kho_memblock_setup(void) { }
@@ -70,9 +73,14 @@ static inline int kho_locate_mem_hole(struct kexec_buf *kbuf,
 }
 
 static inline size_t kho_handover_size(void) { return 0; }
-static inline int kho_fill_handover(struct kho_handover *handover, size_t len)
+static inline int kho_fill_handover(void *buf, size_t len, phys_addr_t phys)
 {
 	return -EOPNOTSUPP;
+}
+
+static inline int kho_scratch_migratetype(unsigned long pfn, int migratetype)
+{
+	return migratetype;
 }
 
 static inline int kho_kexec_finalize(void) { return 0; }

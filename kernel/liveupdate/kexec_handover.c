@@ -38,6 +38,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/cma.h>
+#include <linux/crash_dump.h>
 #include <linux/crc32.h>
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
@@ -53,6 +54,8 @@
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/page-isolation.h>
+#include <linux/pgalloc_tag.h>
 #include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -123,6 +126,16 @@ void kho_tracker_destroy(struct kho_tracker *t)
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(kho_tracker_destroy);
+
+/* Largest naturally aligned block at @pfn that ends at or before @end. */
+static unsigned int kho_block_order(unsigned long pfn, unsigned long end)
+{
+	unsigned int order = ilog2(end - pfn);
+
+	if (pfn)
+		order = min_t(unsigned int, order, __ffs(pfn));
+	return min_t(unsigned int, order, MAX_PAGE_ORDER);
+}
 
 /* True if any of folios [first, first + nr) of one order is tracked. */
 static bool kho_bm_any(struct xarray *xa, unsigned long first,
@@ -523,10 +536,11 @@ static struct {
 	bool present;
 	bool duplicate;
 	bool truncated;
-	u32 magic;
-	u32 nr_scratch;
 	u64 fdt_phys;
 	u64 fdt_size;
+	u64 scratch_phys;
+	u64 scratch_size;
+	unsigned int nr_scratch;
 	struct kho_scratch_range scratch[KHO_MAX_SCRATCH];
 } kho_raw __initdata;
 
@@ -535,10 +549,16 @@ static u8 kho_fdt_copy[KHO_FDT_SIZE] __initdata __aligned(8);
 static struct kho_range kho_blocks[KHO_MAX_CHUNKS + 1] __initdata;
 static char kho_reason[160] __initdata;
 
+/*
+ * One chunk of the incoming map. @first[i] is the index, among all folios
+ * of the handover, of the first folio of run i: bit @first[i] + k of
+ * kho_in.owned says whether KHO still owns folio k of that run.
+ */
 struct kho_in_chunk {
 	const struct kho_mem_run *runs;
 	unsigned long nr;
 	phys_addr_t phys;
+	unsigned long *first;
 };
 
 /* Incoming handover, once accepted. Runtime fields under kho_in_lock. */
@@ -557,6 +577,7 @@ static struct {
 	bool indexed;
 	struct kho_in_chunk *chunks;
 	unsigned int nr_chunks;
+	unsigned long *owned;
 } kho_in;
 static DEFINE_MUTEX(kho_in_lock);
 
@@ -574,12 +595,15 @@ enum kho_corruption {
 	KHO_CORRUPT_COMPATIBLE,
 	KHO_CORRUPT_MEM_MAP_CRC,
 	KHO_CORRUPT_MEM_MAP_OVERLAP,
+	KHO_CORRUPT_FOREIGN,
 };
 
 /* Outgoing side; everything below kho_active is under kho_out_lock. */
 static bool kho_active;
-static struct kho_scratch_range kho_out_scratch[1];
+static struct kho_scratch_range kho_out_scratch[KHO_MAX_SCRATCH];
 static unsigned int kho_out_nr_scratch;
+/* kho_out_scratch is the incoming scratch, kept by pageblock migratetype. */
+static bool kho_scratch_inherited;
 static struct cma *kho_scratch_cma;
 static void *kho_out_fdt;
 static DEFINE_MUTEX(kho_out_lock);
@@ -647,44 +671,48 @@ early_param("kho_scratch", kho_parse_scratch);
  * @len: bytes available at @phys
  *
  * Called by architecture code while it parses boot data, before memblock
- * knows the memory layout. Only copies; kho_memblock_setup() checks.
+ * knows the memory layout, and so before anything can be allocated on top
+ * of the scratch table. Only copies; kho_memblock_setup() checks.
  */
 void __init kho_set_handover(phys_addr_t phys, size_t len)
 {
-	const size_t hdr = sizeof(struct kho_handover);
 	const struct kho_handover *h;
-	size_t n;
+	const void *table;
 
 	if (kho_raw.present) {
 		kho_raw.duplicate = true;
 		return;
 	}
 	kho_raw.present = true;
-	if (len < hdr) {
+	if (len < sizeof(*h)) {
 		kho_raw.truncated = true;
 		return;
 	}
-
-	n = min(len, hdr + KHO_MAX_SCRATCH * sizeof(struct kho_scratch_range));
-	h = early_memremap(phys, n);
+	h = early_memremap(phys, sizeof(*h));
 	if (!h) {
 		kho_raw.truncated = true;
 		return;
 	}
-	kho_raw.magic = h->magic;
-	kho_raw.nr_scratch = h->nr_scratch;
 	kho_raw.fdt_phys = h->fdt_phys;
 	kho_raw.fdt_size = h->fdt_size;
-	if (kho_raw.nr_scratch <= KHO_MAX_SCRATCH) {
-		size_t want = kho_raw.nr_scratch *
-			      sizeof(struct kho_scratch_range);
+	kho_raw.scratch_phys = h->scratch_phys;
+	kho_raw.scratch_size = h->scratch_size;
+	early_memunmap((void *)h, sizeof(*h));
 
-		if (len < hdr + want)
-			kho_raw.truncated = true;
-		else
-			memcpy(kho_raw.scratch, h->scratch, want);
+	/* A bad table is reported by kho_validate(), with the other checks. */
+	if (!kho_raw.scratch_size ||
+	    kho_raw.scratch_size % sizeof(struct kho_scratch_range) ||
+	    kho_raw.scratch_size > sizeof(kho_raw.scratch))
+		return;
+	table = early_memremap(kho_raw.scratch_phys, kho_raw.scratch_size);
+	if (!table) {
+		kho_raw.truncated = true;
+		return;
 	}
-	early_memunmap((void *)h, n);
+	memcpy(kho_raw.scratch, table, kho_raw.scratch_size);
+	early_memunmap((void *)table, kho_raw.scratch_size);
+	kho_raw.nr_scratch = kho_raw.scratch_size /
+			     sizeof(struct kho_scratch_range);
 }
 
 static __printf(1, 2) const char * __init kho_why(const char *fmt, ...)
@@ -794,10 +822,10 @@ static const char * __init kho_validate(struct kho_run_check *chk)
 		return "more than one handover block";
 	if (kho_raw.truncated)
 		return "handover block truncated";
-	if (kho_raw.magic != KHO_HANDOVER_MAGIC)
-		return kho_why("bad handover magic %#x", kho_raw.magic);
-	if (!kho_raw.nr_scratch || kho_raw.nr_scratch > KHO_MAX_SCRATCH)
-		return kho_why("bad scratch count %u", kho_raw.nr_scratch);
+	if (!kho_raw.nr_scratch)
+		return kho_why("bad scratch table size %llu (at most %u entries of %zu bytes)",
+			       kho_raw.scratch_size, KHO_MAX_SCRATCH,
+			       sizeof(struct kho_scratch_range));
 
 	for (i = 0; i < kho_raw.nr_scratch; i++) {
 		if (!s[i].size || !IS_ALIGNED(s[i].base | s[i].size,
@@ -834,7 +862,7 @@ static const char * __init kho_validate(struct kho_run_check *chk)
 	if (!prop || len <= 0 || strnlen(prop, len) == len)
 		return "root FDT has no compatible string";
 	if (strcmp(prop, KHO_FDT_COMPATIBLE))
-		return kho_why("unknown handover version \"%s\" (this kernel understands \"%s\")",
+		return kho_why("unknown handover format \"%.32s\" (this kernel understands version \"%s\")",
 			       (const char *)prop, KHO_FDT_COMPATIBLE);
 
 	map = kho_early_mem_map(&nr_chunks);
@@ -948,17 +976,33 @@ static int __init kho_reserve_runs(void)
 	return err;
 }
 
+static void __init kho_clear_scratch_flags(unsigned int nr)
+{
+	while (nr--)
+		memblock_clear_kho_scratch(kho_raw.scratch[nr].base,
+					   kho_raw.scratch[nr].size);
+}
+
+/*
+ * Reserves the root FDT, the map chunks and every run while memblock may
+ * allocate (for its own arrays) from scratch only. The first MiB is not
+ * scratch: nothing there is preserved, but x86 needs it for the real-mode
+ * trampoline later, so memblock must not put its arrays there.
+ */
 static int __init kho_reserve_preserved(void)
 {
 	unsigned int i, nr_chunks;
 	const __be64 *map;
 	phys_addr_t limit;
-	int err;
+	int err = 0;
 
-	for (i = 0; i < kho_raw.nr_scratch; i++)
-		memblock_mark_kho_scratch(kho_raw.scratch[i].base,
-					  kho_raw.scratch[i].size);
-	memblock_mark_kho_scratch(0, KHO_LOW_LIMIT);
+	for (i = 0; i < kho_raw.nr_scratch && !err; i++)
+		err = memblock_mark_kho_scratch(kho_raw.scratch[i].base,
+						kho_raw.scratch[i].size);
+	if (err) {
+		kho_clear_scratch_flags(i);
+		return err;
+	}
 	memblock_set_kho_scratch_only(true);
 	limit = memblock_get_current_limit();
 	memblock_set_current_limit(MEMBLOCK_ALLOC_ANYWHERE);
@@ -976,10 +1020,7 @@ static int __init kho_reserve_preserved(void)
 
 	memblock_set_current_limit(limit);
 	memblock_set_kho_scratch_only(false);
-	memblock_clear_kho_scratch(0, KHO_LOW_LIMIT);
-	for (i = 0; i < kho_raw.nr_scratch; i++)
-		memblock_clear_kho_scratch(kho_raw.scratch[i].base,
-					   kho_raw.scratch[i].size);
+	kho_clear_scratch_flags(kho_raw.nr_scratch);
 	return err;
 }
 
@@ -1054,6 +1095,60 @@ void __init kho_memblock_setup(void)
 		kho_accept_handover();
 }
 
+/*
+ * A kernel booted from a handover keeps the scratch regions it was given
+ * as its own: they are known to hold nothing preserved, and a fresh hole of
+ * that size may not exist on a host whose RAM is mostly preserved memory.
+ * What this kernel has in them (its image, early allocations) is of no
+ * concern to the next one, which overwrites scratch freely. They cannot be
+ * a CMA area, because parts are in use; instead every pageblock in them
+ * gets the CMA migratetype when the memory map is initialized (see
+ * kho_scratch_migratetype()), so that only movable allocations use the
+ * free pages, now and whenever memory there is freed later (initrd, init
+ * sections). kho_scratch= only applies to a cold boot.
+ */
+static void __init kho_inherit_scratch(void)
+{
+	phys_addr_t base, total = 0;
+	unsigned int i;
+
+	for (i = 0; i < kho_raw.nr_scratch; i++) {
+		kho_out_scratch[i] = kho_raw.scratch[i];
+		total += kho_raw.scratch[i].size;
+	}
+	kho_out_nr_scratch = kho_raw.nr_scratch;
+	kho_scratch_inherited = true;
+	kho_tracker_init(&kho_out_tracker);
+	kho_active = true;
+	base = kho_out_scratch[0].base;
+	pr_info("scratch %lu MiB at %pa, kept from the previous kernel (%u region(s))\n",
+		(unsigned long)(total >> 20), &base, kho_out_nr_scratch);
+}
+
+/**
+ * kho_scratch_migratetype() - migratetype of a pageblock at boot
+ * @pfn: first page frame of the pageblock
+ * @migratetype: what the memory map initialization would set
+ *
+ * Called while the memory map is initialized, before the page allocator
+ * gets any page of the pageblock.
+ *
+ * Return: %MIGRATE_CMA if the pageblock lies in scratch this kernel kept
+ * from the previous one, else @migratetype.
+ */
+int kho_scratch_migratetype(unsigned long pfn, int migratetype)
+{
+	u64 phys = PFN_PHYS(pfn);
+	unsigned int i;
+
+	if (!kho_scratch_inherited)
+		return migratetype;
+	for (i = 0; i < kho_out_nr_scratch; i++)
+		if (phys - kho_out_scratch[i].base < kho_out_scratch[i].size)
+			return MIGRATE_CMA;
+	return migratetype;
+}
+
 /**
  * kho_reserve_scratch() - set aside scratch memory for the next kernel
  *
@@ -1071,6 +1166,18 @@ void __init kho_reserve_scratch(void)
 
 	if (!kho_enable)
 		return;
+	/*
+	 * A crash kernel runs in the small crashkernel= area and must not
+	 * give any of it away, nor load a further kernel through KHO.
+	 */
+	if (is_kdump_kernel()) {
+		pr_info("disabled in a kdump kernel\n");
+		return;
+	}
+	if (kho_in.accepted) {
+		kho_inherit_scratch();
+		return;
+	}
 	if (kho_scratch_percent)
 		size = div_u64((u64)total * kho_scratch_percent, 100);
 	else
@@ -1123,12 +1230,35 @@ static const void *kho_in_fdt(void)
 }
 
 /*
- * Builds the chunk index over the map. The map, like the root FDT, stays
- * memblock-reserved until kho_release_unclaimed() and is never handed to
- * anyone, so nobody can write to it after kho_validate() checked it.
+ * Ownership: KHO owns every preserved folio from boot until it is restored
+ * or released, and it tracks that in kho_in.owned, one bit per folio, never
+ * in the page flags. A restored folio belongs to its client; once freed it
+ * is ordinary memory whose next owner may well set PG_reserved (a kexec
+ * image does), so the page state says nothing about KHO's ownership.
+ */
+
+static void kho_in_free_index(struct kho_in_chunk *chunks, unsigned int nr,
+			      unsigned long *owned)
+{
+	unsigned int i;
+
+	for (i = 0; chunks && i < nr; i++)
+		kvfree(chunks[i].first);
+	kfree(chunks);
+	kvfree(owned);
+}
+
+/*
+ * Builds the chunk index over the map and the ownership bitmap, with every
+ * folio owned. The map, like the root FDT, stays memblock-reserved until
+ * kho_release_unclaimed() and is never handed to anyone, so nobody can
+ * write to it after kho_validate() checked it.
  */
 static int kho_in_index(void)
 {
+	unsigned long folio = 0, words;
+	struct kho_in_chunk *chunks = NULL;
+	unsigned long *owned;
 	const __be64 *map;
 	unsigned int i, n;
 	int len;
@@ -1141,26 +1271,52 @@ static int kho_in_index(void)
 	if (!map || len < 0)
 		return -EINVAL;
 	n = len / (2 * sizeof(u64));
+	words = max(BITS_TO_LONGS(kho_in.nr_folios), 1UL);
+	owned = kvmalloc_array(words, sizeof(long), GFP_KERNEL);
+	if (!owned)
+		return -ENOMEM;
+	memset(owned, 0xff, words * sizeof(long));
 	if (n) {
-		kho_in.chunks = kcalloc(n, sizeof(*kho_in.chunks), GFP_KERNEL);
-		if (!kho_in.chunks)
-			return -ENOMEM;
+		chunks = kcalloc(n, sizeof(*chunks), GFP_KERNEL);
+		if (!chunks)
+			goto nomem;
 	}
 	for (i = 0; i < n; i++) {
 		u64 phys = get_unaligned_be64(&map[2 * i]);
 		u64 size = get_unaligned_be64(&map[2 * i + 1]);
+		struct kho_in_chunk *c = &chunks[i];
+		unsigned long r;
 
-		kho_in.chunks[i].phys = phys;
-		kho_in.chunks[i].runs = phys_to_virt(phys);
-		kho_in.chunks[i].nr = size / sizeof(struct kho_mem_run);
+		c->phys = phys;
+		c->runs = phys_to_virt(phys);
+		c->nr = size / sizeof(struct kho_mem_run);
+		c->first = kvmalloc_array(c->nr, sizeof(*c->first), GFP_KERNEL);
+		if (!c->first)
+			goto nomem;
+		for (r = 0; r < c->nr; r++) {
+			c->first[r] = folio;
+			folio += c->runs[r].count;
+		}
 	}
+	/* kho_validate() counted the same runs. */
+	if (WARN_ON_ONCE(folio != kho_in.nr_folios)) {
+		kho_in_free_index(chunks, n, owned);
+		return -EINVAL;
+	}
+	kho_in.chunks = chunks;
 	kho_in.nr_chunks = n;
+	kho_in.owned = owned;
 	kho_in.indexed = true;
 	return 0;
+
+nomem:
+	kho_in_free_index(chunks, n, owned);
+	return -ENOMEM;
 }
 
-/* The run containing @phys, or NULL. */
-static const struct kho_mem_run *kho_in_lookup(phys_addr_t phys)
+/* The run containing @phys and the index of its folio there, or NULL. */
+static const struct kho_mem_run *kho_in_lookup(phys_addr_t phys,
+					       unsigned long *folio)
 {
 	const struct kho_in_chunk *c;
 	const struct kho_mem_run *r;
@@ -1196,15 +1352,19 @@ static const struct kho_mem_run *kho_in_lookup(phys_addr_t phys)
 		return NULL;
 	if (phys - r->phys >= ((u64)r->count << (r->order + PAGE_SHIFT)))
 		return NULL;
+	*folio = c->first[lo - 1] +
+		 ((phys - r->phys) >> (r->order + PAGE_SHIFT));
 	return r;
 }
 
-/* Order of the preserved folio starting exactly at @phys, or -errno. */
-static int kho_in_block(phys_addr_t phys, const char **why)
+/*
+ * The preserved folio starting exactly at @phys, still owned by KHO: its
+ * order (and its index in *@folio, its run in *@run), or -errno.
+ */
+static int kho_in_block(phys_addr_t phys, const char **why,
+			unsigned long *folio, const struct kho_mem_run **run)
 {
-	const struct kho_mem_run *r = kho_in_lookup(phys);
-	struct page *page;
-	unsigned long i;
+	const struct kho_mem_run *r = kho_in_lookup(phys, folio);
 
 	if (!r) {
 		*why = "not preserved";
@@ -1214,13 +1374,12 @@ static int kho_in_block(phys_addr_t phys, const char **why)
 		*why = "not the start of a preserved folio";
 		return -EINVAL;
 	}
-	page = pfn_to_page(PHYS_PFN(phys));
-	for (i = 0; i < (1UL << r->order); i++) {
-		if (!PageReserved(page + i)) {
-			*why = "already restored";
-			return -EBUSY;
-		}
+	if (!test_bit(*folio, kho_in.owned)) {
+		*why = "already restored";
+		return -EBUSY;
 	}
+	if (run)
+		*run = r;
 	return r->order;
 }
 
@@ -1236,6 +1395,39 @@ static int kho_in_ready(const char **why)
 	if (err)
 		*why = "cannot index the memory map";
 	return err;
+}
+
+/*
+ * With DEFERRED_STRUCT_PAGE_INIT, pageblocks that were entirely reserved at
+ * boot never got a migratetype (they read as MIGRATE_UNMOVABLE), unlike
+ * those initialized early, which are MIGRATE_MOVABLE. Give the pageblocks
+ * that [@pfn, @pfn + @nr) touches and that lie entirely in run @r the
+ * migratetype the rest of memory got, so that they do not end up on the
+ * unmovable free lists once freed.
+ */
+static void kho_fix_pageblocks(const struct kho_mem_run *r, unsigned long pfn,
+			       unsigned long nr)
+{
+	unsigned long first = PHYS_PFN(r->phys);
+	unsigned long last = first + ((unsigned long)r->count << r->order);
+	unsigned long pb;
+
+	for (pb = pageblock_start_pfn(pfn); pb < pfn + nr;
+	     pb += pageblock_nr_pages) {
+		struct page *page = pfn_to_page(pb);
+
+		if (pb < first || pb + pageblock_nr_pages > last)
+			continue;
+		if (get_pageblock_migratetype(page) == MIGRATE_UNMOVABLE)
+			set_pageblock_migratetype(page, MIGRATE_MOVABLE);
+	}
+}
+
+/* Turns a page that was reserved at boot into a page of refcount @count. */
+static void kho_unreserve_page(struct page *page, int count)
+{
+	ClearPageReserved(page);
+	set_page_count(page, count);
 }
 
 /**
@@ -1267,6 +1459,7 @@ int kho_find_fdt(const char *name, phys_addr_t *phys)
 {
 	const struct kho_mem_run *r;
 	const void *fdt, *prop;
+	unsigned long idx;
 	const char *why;
 	int node, len, err;
 	u64 addr;
@@ -1290,7 +1483,7 @@ int kho_find_fdt(const char *name, phys_addr_t *phys)
 		goto out;
 	}
 	addr = get_unaligned_be64(prop);
-	r = PAGE_ALIGNED(addr) ? kho_in_lookup(addr) : NULL;
+	r = PAGE_ALIGNED(addr) ? kho_in_lookup(addr, &idx) : NULL;
 	if (!r || !IS_ALIGNED(addr - r->phys, PAGE_SIZE << r->order)) {
 		pr_warn("client \"%s\" FDT at %#llx is not a preserved block\n",
 			name, addr);
@@ -1311,36 +1504,42 @@ EXPORT_SYMBOL_GPL(kho_find_fdt);
  *	folio starts
  *
  * The folio gets its preserved order, a reference count of one, and is
- * accounted as managed memory again. Each folio can be restored once.
+ * accounted as managed memory again. Each folio can be restored once: KHO
+ * keeps track of what it still owns and refuses a second restore, even
+ * after the folio was freed and its pages reused.
  *
- * Return: the folio, or NULL if @phys is not an unrestored preserved folio.
+ * Return: the folio, or NULL (with a log line saying why) if @phys is not
+ * a preserved folio that KHO still owns.
  */
 struct folio *kho_restore_folio(phys_addr_t phys)
 {
+	const struct kho_mem_run *run;
 	const char *why = NULL;
+	unsigned long i, nr, idx;
 	struct page *page;
-	unsigned long i, nr;
 	int order;
 
 	mutex_lock(&kho_in_lock);
 	order = kho_in_ready(&why);
 	if (order >= 0)
-		order = kho_in_block(phys, &why);
+		order = kho_in_block(phys, &why, &idx, &run);
 	if (order < 0) {
 		mutex_unlock(&kho_in_lock);
 		pr_warn_ratelimited("cannot restore folio at %pa: %s\n",
 				    &phys, why);
 		return NULL;
 	}
+	__clear_bit(idx, kho_in.owned);
 
 	page = pfn_to_page(PHYS_PFN(phys));
 	nr = 1UL << order;
-	for (i = 0; i < nr; i++) {
-		ClearPageReserved(page + i);
-		set_page_count(page + i, i ? 0 : 1);
-	}
+	for (i = 0; i < nr; i++)
+		kho_unreserve_page(page + i, i ? 0 : 1);
 	if (order)
 		prep_compound_page(page, order);
+	/* Reserved at boot, never allocated: there is no allocation tag. */
+	clear_page_tag_ref(page);
+	kho_fix_pageblocks(run, PHYS_PFN(phys), nr);
 	adjust_managed_page_count(page, nr);
 	kho_in.restored_pages += nr;
 	mutex_unlock(&kho_in_lock);
@@ -1349,23 +1548,57 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 EXPORT_SYMBOL_GPL(kho_restore_folio);
 
 /**
+ * kho_block_size() - size of a preserved folio before restoring it
+ * @phys: physical address where a preserved folio may start
+ * @size: where to store the folio's size in bytes
+ *
+ * Lets a client that preserved a range with kho_preserve_phys() find how
+ * KHO split it into blocks, so that it can restore the first block before
+ * it reads the range's own size from it.
+ *
+ * Return: 0 on success; -ENOENT if @phys is not preserved or there is no
+ * handover (any more); -EINVAL if @phys lies inside a preserved folio
+ * but not at its start; -EBUSY if that folio was already restored;
+ * -ENOMEM.
+ */
+int kho_block_size(phys_addr_t phys, size_t *size)
+{
+	const char *why;
+	unsigned long idx;
+	int order;
+
+	mutex_lock(&kho_in_lock);
+	order = kho_in_ready(&why);
+	if (order >= 0)
+		order = kho_in_block(phys, &why, &idx, NULL);
+	mutex_unlock(&kho_in_lock);
+	if (order < 0)
+		return order;
+	*size = PAGE_SIZE << order;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_block_size);
+
+/**
  * kho_restore_phys() - take back a range preserved with kho_preserve_phys()
  * @phys: physical start, page aligned
  * @size: size in bytes, page aligned
  *
- * The range must consist of whole preserved, unrestored folios. Every page
- * becomes an order-0 page with a reference count of one, to be freed with
- * __free_page() when no longer needed.
+ * The range must consist of whole preserved folios that KHO still owns.
+ * Every page becomes an order-0 page with a reference count of one, to be
+ * freed with __free_page() when no longer needed.
  *
- * Return: 0 on success, -EINVAL for a bad range, -ENOENT if part of it is
- * not preserved, -EBUSY if part of it was already restored.
+ * Return: 0 on success, -EINVAL for a bad range or one that ends inside a
+ * preserved folio, -ENOENT if part of it is not preserved, -EBUSY if part
+ * of it was already restored; nothing is restored on failure.
  */
 int kho_restore_phys(phys_addr_t phys, size_t size)
 {
-	const char *why = NULL;
+	const struct kho_mem_run *run;
 	phys_addr_t cur, end = phys + size;
 	struct page *zone_first;
-	unsigned long nr = 0;
+	const char *why = NULL;
+	unsigned long nr = 0, idx;
 	int order, err;
 
 	if (!size || !PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size) || end < phys)
@@ -1374,7 +1607,7 @@ int kho_restore_phys(phys_addr_t phys, size_t size)
 	mutex_lock(&kho_in_lock);
 	err = kho_in_ready(&why);
 	for (cur = phys; !err && cur < end; cur += PAGE_SIZE << order) {
-		order = kho_in_block(cur, &why);
+		order = kho_in_block(cur, &why, &idx, &run);
 		if (order < 0) {
 			err = order;
 		} else if (cur + (PAGE_SIZE << order) > end) {
@@ -1389,6 +1622,11 @@ int kho_restore_phys(phys_addr_t phys, size_t size)
 		return err;
 	}
 
+	for (cur = phys; cur < end; cur += PAGE_SIZE << order) {
+		order = kho_in_block(cur, &why, &idx, &run);
+		__clear_bit(idx, kho_in.owned);
+		kho_fix_pageblocks(run, PHYS_PFN(cur), 1UL << order);
+	}
 	zone_first = pfn_to_page(PHYS_PFN(phys));
 	for (cur = phys; cur < end; cur += PAGE_SIZE) {
 		struct page *page = pfn_to_page(PHYS_PFN(cur));
@@ -1399,8 +1637,8 @@ int kho_restore_phys(phys_addr_t phys, size_t size)
 			zone_first = page;
 			nr = 0;
 		}
-		ClearPageReserved(page);
-		set_page_count(page, 1);
+		kho_unreserve_page(page, 1);
+		clear_page_tag_ref(page);
 		nr++;
 	}
 	adjust_managed_page_count(zone_first, nr);
@@ -1410,84 +1648,131 @@ int kho_restore_phys(phys_addr_t phys, size_t size)
 }
 EXPORT_SYMBOL_GPL(kho_restore_phys);
 
-/* Frees pages of [start, end) that are still reserved; returns how many. */
-static unsigned long kho_free_reserved_range(u64 start, u64 end)
+/* Gives a block of pages reserved since boot to the page allocator. */
+static void kho_free_block(unsigned long pfn, unsigned int order)
 {
-	unsigned long pfn, n = 0;
+	struct page *page = pfn_to_page(pfn);
+	unsigned long i, nr = 1UL << order;
 
-	for (pfn = PHYS_PFN(start); pfn < PHYS_PFN(end); pfn++) {
-		struct page *page = pfn_to_page(pfn);
+	for (i = 0; i < nr; i++)
+		kho_unreserve_page(page + i, i ? 0 : 1);
+	clear_page_tag_ref(page);
+	adjust_managed_page_count(page, nr);
+	__free_pages(page, order);
+}
 
-		if (PageReserved(page)) {
-			free_reserved_page(page);
-			n++;
-		}
-		if (!(pfn % 1024))
-			cond_resched();
+/*
+ * Frees [@pfn, @end) in the largest naturally aligned blocks that stay
+ * inside one zone: a TiB is a million calls, not 268 million.
+ */
+static void kho_free_range(unsigned long pfn, unsigned long end)
+{
+	while (pfn < end) {
+		unsigned int order = kho_block_order(pfn, end);
+		struct zone *zone = page_zone(pfn_to_page(pfn));
+
+		while (order && !zone_spans_pfn(zone, pfn + (1UL << order) - 1))
+			order--;
+		kho_free_block(pfn, order);
+		pfn += 1UL << order;
+		cond_resched();
+	}
+}
+
+/* Frees the folios of run @r that KHO still owns; returns how many pages. */
+static unsigned long kho_release_run(const struct kho_mem_run *r,
+				     unsigned long first,
+				     const unsigned long *owned)
+{
+	unsigned long end = first + r->count, i = first, n = 0;
+
+	while (i < end) {
+		unsigned long s = find_next_bit(owned, end, i), e, pfn, nr;
+
+		if (s >= end)
+			break;
+		e = find_next_zero_bit(owned, end, s);
+		pfn = PHYS_PFN(r->phys) + ((s - first) << r->order);
+		nr = (e - s) << r->order;
+		kho_fix_pageblocks(r, pfn, nr);
+		kho_free_range(pfn, pfn + nr);
+		n += nr;
+		i = e;
 	}
 	return n;
+}
+
+/* Restoring is over once this runs; make the watermarks count the memory. */
+static void kho_recompute_reserves(void)
+{
+#ifdef CONFIG_MEMORY_HOTPLUG
+	init_per_zone_wmark_min();
+#else
+	calculate_min_free_kbytes();
+	setup_per_zone_wmarks();
+#endif
 }
 
 /**
  * kho_release_unclaimed() - free incoming preserved memory nobody restored
  *
  * Called by the orchestrator once every client had its chance to restore
- * its memory. Frees every preserved page that was not restored, the memory
- * map and the root FDT. Afterwards kho_find_fdt() finds nothing and
- * nothing can be restored.
+ * its memory. Frees every preserved folio that KHO still owns, the memory
+ * map and the root FDT, in large blocks and without holding any lock
+ * while it frees. Afterwards kho_find_fdt() finds nothing and nothing can
+ * be restored. Does nothing the second time.
  */
 void kho_release_unclaimed(void)
 {
-	const char *why;
+	struct kho_in_chunk *chunks;
+	unsigned long *owned;
 	unsigned long n = 0;
-	unsigned int c;
+	unsigned int c, nr_chunks;
+	const char *why;
 
 	mutex_lock(&kho_in_lock);
-	if (kho_in_ready(&why))
-		goto out;
+	if (kho_in_ready(&why)) {
+		mutex_unlock(&kho_in_lock);
+		return;
+	}
+	/* From here on nothing can be restored or looked up. */
+	kho_in.released = true;
+	chunks = kho_in.chunks;
+	nr_chunks = kho_in.nr_chunks;
+	owned = kho_in.owned;
+	kho_in.chunks = NULL;
+	kho_in.nr_chunks = 0;
+	kho_in.owned = NULL;
+	mutex_unlock(&kho_in_lock);
 
-	for (c = 0; c < kho_in.nr_chunks; c++) {
-		const struct kho_in_chunk *ch = &kho_in.chunks[c];
+	for (c = 0; c < nr_chunks; c++) {
+		const struct kho_in_chunk *ch = &chunks[c];
 		unsigned long i;
 
 		for (i = 0; i < ch->nr; i++) {
-			u64 s = ch->runs[i].phys;
-			u64 len;
-
 			/* Checked at boot; never shift by an order that was not. */
 			if (WARN_ON_ONCE(ch->runs[i].order > MAX_PAGE_ORDER))
 				continue;
-			len = (u64)ch->runs[i].count <<
-			      (ch->runs[i].order + PAGE_SHIFT);
-
-			n += kho_free_reserved_range(s, s + len);
-			cond_resched();
+			n += kho_release_run(&ch->runs[i], ch->first[i], owned);
 		}
 	}
-	for (c = 0; c < kho_in.nr_chunks; c++) {
-		u64 s = kho_in.chunks[c].phys;
-		u64 len = kho_in.chunks[c].nr * sizeof(struct kho_mem_run);
+	/* The map and the root FDT were reserved at boot, never restorable. */
+	for (c = 0; c < nr_chunks; c++) {
+		u64 len = chunks[c].nr * sizeof(struct kho_mem_run);
 
-		kho_free_reserved_range(s, s + PAGE_ALIGN(len));
+		kho_free_range(PHYS_PFN(chunks[c].phys),
+			       PHYS_PFN(chunks[c].phys + PAGE_ALIGN(len)));
 	}
-	kho_free_reserved_range(kho_in.fdt_phys,
-				kho_in.fdt_phys + PAGE_ALIGN(kho_in.fdt_size));
+	kho_free_range(PHYS_PFN(kho_in.fdt_phys),
+		       PHYS_PFN(kho_in.fdt_phys + PAGE_ALIGN(kho_in.fdt_size)));
+	kho_in_free_index(chunks, nr_chunks, owned);
 
-	kfree(kho_in.chunks);
-	kho_in.chunks = NULL;
-	kho_in.nr_chunks = 0;
-	kho_in.released = true;
+	mutex_lock(&kho_in_lock);
 	kho_in.released_pages = n;
-	pr_info("released %lu unclaimed pages\n", n);
-out:
 	mutex_unlock(&kho_in_lock);
-	/* The watermarks were computed without the pages freed here. */
-	if (n) {
-		calculate_min_free_kbytes();
-		setup_per_zone_wmarks();
-	}
+	pr_info("released %lu unclaimed pages\n", n);
+	kho_recompute_reserves();
 }
-EXPORT_SYMBOL_GPL(kho_release_unclaimed);
 
 /*
  * Without the orchestrator nobody else would return unclaimed memory:
@@ -1530,10 +1815,29 @@ static int kho_check_out_range(phys_addr_t phys, u64 size)
 	return 0;
 }
 
+/**
+ * kho_arch_is_handover_ram() - will the next kernel see a range as RAM
+ * @phys: physical start
+ * @size: size in bytes
+ *
+ * Architectures override this with a check against the memory map that
+ * kexec_file_load() hands to the next kernel; this default trusts the
+ * resource tree.
+ *
+ * Return: true if all of [@phys, @phys + @size) is RAM for the next kernel.
+ */
+bool __weak kho_arch_is_handover_ram(phys_addr_t phys, u64 size)
+{
+	return region_intersects(phys, size, IORESOURCE_SYSTEM_RAM,
+				 IORES_DESC_NONE) == REGION_INTERSECTS;
+}
+
 /*
- * The next kernel only takes over what it sees as RAM: memory without a
- * memmap, device memory and ranges that are not entirely System RAM in the
- * resource tree would be rejected there, failing the whole handover.
+ * The next kernel only takes over what it sees as RAM: one folio outside
+ * the memory map it is handed (hot-added memory on x86, say) makes it
+ * reject the whole handover. So refuse such memory now, when the caller
+ * can still do something about it. Memory without a memmap and device
+ * memory are refused too.
  */
 static int kho_check_out_ram(phys_addr_t phys, u64 size)
 {
@@ -1554,19 +1858,25 @@ static int kho_check_out_ram(phys_addr_t phys, u64 size)
 		return 0;
 	/* Most folios share a window with others: check it all at once. */
 	if (phys + size <= win + KHO_RAM_WINDOW &&
-	    region_intersects(win, KHO_RAM_WINDOW, IORESOURCE_SYSTEM_RAM,
-			      IORES_DESC_NONE) == REGION_INTERSECTS) {
+	    kho_arch_is_handover_ram(win, KHO_RAM_WINDOW)) {
 		kho_ram_window = win;
 		return 0;
 	}
-	if (region_intersects(phys, size, IORESOURCE_SYSTEM_RAM,
-			      IORES_DESC_NONE) == REGION_INTERSECTS)
+	if (kho_arch_is_handover_ram(phys, size))
 		return 0;
-	why = "it is not entirely System RAM";
+	why = "the next kernel is not handed it as RAM (hot-added memory?)";
 bad:
 	pr_warn_ratelimited("cannot preserve [%pa + %#llx]: %s\n", &phys, size,
 			    why);
 	return -EINVAL;
+}
+
+/* Memory KHO itself hands over: outside scratch and RAM for the next kernel. */
+static int kho_check_out_meta(phys_addr_t phys, u64 size)
+{
+	int err = kho_check_out_range(phys, size);
+
+	return err ?: kho_check_out_ram(phys, size);
 }
 
 static int kho_out_writable(void)
@@ -1581,13 +1891,20 @@ static int kho_out_writable(void)
 
 /**
  * kho_preserve_folio() - preserve a folio for the next kernel
- * @folio: the folio; not movable memory, and the caller keeps it allocated
- *	and unchanged in size until kexec or kho_unpreserve_folio()
+ * @folio: the folio; it must not change in size until kexec or
+ *	kho_unpreserve_folio()
+ *
+ * KHO takes a reference on the folio that it holds until
+ * kho_unpreserve_folio(): the folio stays allocated even if its owner
+ * drops its own references, and the extra reference keeps migration and
+ * compaction from moving it away from the pages that are handed over.
  *
  * Return: 0 on success; -EOPNOTSUPP if KHO is disabled; -EBUSY after
- * kho_kexec_finalize(); -EINVAL if the folio lies in scratch or is not
- * plain RAM (device memory, not System RAM); -EEXIST if it (or a folio
- * overlapping it) is already preserved; -ENOMEM.
+ * kho_kexec_finalize(); -EINVAL if the folio lies in KHO scratch or the
+ * first MiB (the next kernel boots there; migrate such a folio out of
+ * scratch first, as a long-term pin does), or is not RAM that the next
+ * kernel is handed (device memory, hot-added memory); -EEXIST if it (or a
+ * folio overlapping it) is already preserved; -ENOMEM.
  */
 int kho_preserve_folio(struct folio *folio)
 {
@@ -1603,6 +1920,8 @@ int kho_preserve_folio(struct folio *folio)
 		err = kho_check_out_ram(PFN_PHYS(pfn), PAGE_SIZE << order);
 	if (!err)
 		err = kho_tracker_add(&kho_out_tracker, pfn, order);
+	if (!err)
+		folio_get(folio);
 	mutex_unlock(&kho_out_lock);
 	return err;
 }
@@ -1611,6 +1930,9 @@ EXPORT_SYMBOL_GPL(kho_preserve_folio);
 /**
  * kho_unpreserve_folio() - undo kho_preserve_folio()
  * @folio: the folio
+ *
+ * Drops the reference kho_preserve_folio() took; the caller must still
+ * hold its own if it goes on using the folio.
  *
  * Return: 0 on success, -ENOENT if the folio is not preserved, -EBUSY
  * after kho_kexec_finalize(), -EOPNOTSUPP if KHO is disabled.
@@ -1625,19 +1947,11 @@ int kho_unpreserve_folio(struct folio *folio)
 		err = kho_tracker_remove(&kho_out_tracker, folio_pfn(folio),
 					 folio_order(folio));
 	mutex_unlock(&kho_out_lock);
+	if (!err)
+		folio_put(folio);
 	return err;
 }
 EXPORT_SYMBOL_GPL(kho_unpreserve_folio);
-
-/* Largest naturally aligned block at @pfn that ends at or before @end. */
-static unsigned int kho_block_order(unsigned long pfn, unsigned long end)
-{
-	unsigned int order = ilog2(end - pfn);
-
-	if (pfn)
-		order = min_t(unsigned int, order, __ffs(pfn));
-	return min_t(unsigned int, order, MAX_PAGE_ORDER);
-}
 
 static int kho_remove_blocks(unsigned long pfn, unsigned long end, bool dry)
 {
@@ -1707,8 +2021,12 @@ static int kho_unpreserve_phys_locked(phys_addr_t phys, size_t size)
  * The range is tracked as naturally aligned power-of-two blocks; in the
  * next kernel restore it with kho_restore_phys() on the same range.
  *
+ * No reference is taken: the caller owns the range and keeps it allocated
+ * until kexec or kho_unpreserve_phys().
+ *
  * Return: 0 on success; -EINVAL for a bad range, one touching scratch or
- * one that is not entirely plain RAM; -EEXIST if part of it is already preserved; -EBUSY after
+ * the first MiB, or one that is not entirely RAM for the next kernel;
+ * -EEXIST if part of it is already preserved; -EBUSY after
  * kho_kexec_finalize(); -EOPNOTSUPP if KHO is disabled; -ENOMEM.
  */
 int kho_preserve_phys(phys_addr_t phys, size_t size)
@@ -1870,9 +2188,10 @@ unlock:
 EXPORT_SYMBOL_GPL(kho_unpublish_fdt);
 
 /**
- * kho_handover_size() - size of the handover block for the next kernel
+ * kho_handover_size() - room the handover block for the next kernel needs
  *
- * Return: bytes kho_fill_handover() needs, 0 if KHO is disabled.
+ * Return: bytes kho_fill_handover() writes: a &struct kho_handover and
+ * the scratch table right behind it; 0 if KHO is disabled.
  */
 size_t kho_handover_size(void)
 {
@@ -1884,26 +2203,30 @@ size_t kho_handover_size(void)
 
 /**
  * kho_fill_handover() - write the handover block for the next kernel
- * @handover: where to write
- * @len: bytes available at @handover
+ * @buf: where to write
+ * @len: bytes available at @buf
+ * @phys: physical address at which the next kernel finds @buf
  *
- * The root FDT it points at is written later, by kho_kexec_finalize().
+ * Writes a &struct kho_handover followed by the scratch table it points
+ * to. The root FDT it points at is written later, by kho_kexec_finalize().
  *
  * Return: 0 on success, -EOPNOTSUPP if KHO is disabled, -EINVAL if @len
  * is smaller than kho_handover_size().
  */
-int kho_fill_handover(struct kho_handover *handover, size_t len)
+int kho_fill_handover(void *buf, size_t len, phys_addr_t phys)
 {
+	struct kho_handover *h = buf;
+	size_t table = kho_out_nr_scratch * sizeof(struct kho_scratch_range);
+
 	if (!kho_is_enabled())
 		return -EOPNOTSUPP;
 	if (len < kho_handover_size())
 		return -EINVAL;
-	handover->magic = KHO_HANDOVER_MAGIC;
-	handover->nr_scratch = kho_out_nr_scratch;
-	handover->fdt_phys = virt_to_phys(kho_out_fdt);
-	handover->fdt_size = KHO_FDT_SIZE;
-	memcpy(handover->scratch, kho_out_scratch,
-	       kho_out_nr_scratch * sizeof(struct kho_scratch_range));
+	h->fdt_phys = virt_to_phys(kho_out_fdt);
+	h->fdt_size = KHO_FDT_SIZE;
+	h->scratch_phys = phys + sizeof(*h);
+	h->scratch_size = table;
+	memcpy(buf + sizeof(*h), kho_out_scratch, table);
 	return 0;
 }
 
@@ -1954,6 +2277,32 @@ static void kho_free_out_chunks(void)
 	kho_out_nr_chunks = 0;
 }
 
+/*
+ * Allocates pages for KHO's own metadata (map chunks, the root FDT) that
+ * the next kernel can take over: outside scratch and inside the RAM it is
+ * handed. Unmovable allocations never come from scratch, but they may come
+ * from hot-added memory; retry a few times around such pages.
+ */
+static struct page *kho_alloc_meta(unsigned int order)
+{
+	struct page *bad[8], *page = NULL;
+	unsigned int i, nr_bad = 0;
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_ZERO |
+		    (order ? __GFP_NORETRY : 0);
+
+	while (nr_bad < ARRAY_SIZE(bad)) {
+		page = alloc_pages(gfp, order);
+		if (!page || !kho_check_out_meta(page_to_phys(page),
+						 PAGE_SIZE << order))
+			break;
+		bad[nr_bad++] = page;
+		page = NULL;
+	}
+	for (i = 0; i < nr_bad; i++)
+		__free_pages(bad[i], order);
+	return page;
+}
+
 /* Allocates chunks for @nr_runs runs, large ones first, smaller if need be. */
 static int kho_alloc_out_chunks(unsigned long nr_runs)
 {
@@ -1973,8 +2322,7 @@ static int kho_alloc_out_chunks(unsigned long nr_runs)
 		struct page *page;
 
 		for (;;) {
-			page = alloc_pages(GFP_KERNEL | __GFP_NOWARN |
-					   (order ? __GFP_NORETRY : 0), order);
+			page = kho_alloc_meta(order);
 			if (page || !order)
 				break;
 			order--;
@@ -1986,8 +2334,6 @@ static int kho_alloc_out_chunks(unsigned long nr_runs)
 		c->nr = 0;
 		kho_out_nr_chunks++;
 		left -= c->cap;
-		if (kho_check_out_range(page_to_phys(page), PAGE_SIZE << order))
-			return -EBUSY;
 	}
 	return 0;
 }
@@ -1997,7 +2343,7 @@ static int kho_fdt_err(int fdt_err)
 	return fdt_err == -FDT_ERR_NOSPACE ? -ENOSPC : -EINVAL;
 }
 
-static int kho_build_fdt(u32 crc)
+static int kho_build_fdt(u32 crc, const char *compatible)
 {
 	void *fdt = kho_out_fdt;
 	struct kho_client *client;
@@ -2011,7 +2357,7 @@ static int kho_build_fdt(u32 crc)
 	if (!err)
 		err = fdt_begin_node(fdt, "");
 	if (!err)
-		err = fdt_property_string(fdt, "compatible", KHO_FDT_COMPATIBLE);
+		err = fdt_property_string(fdt, "compatible", compatible);
 	if (!err)
 		err = fdt_property_placeholder(fdt, KHO_PROP_MEM_MAP,
 					       kho_out_nr_chunks * 2 * sizeof(u64),
@@ -2051,7 +2397,18 @@ static const char * const kho_corrupt_names[] = {
 	[KHO_CORRUPT_COMPATIBLE] = "compatible",
 	[KHO_CORRUPT_MEM_MAP_CRC] = "mem-map-crc",
 	[KHO_CORRUPT_MEM_MAP_OVERLAP] = "mem-map-overlap",
+	[KHO_CORRUPT_FOREIGN] = "foreign",
 };
+
+/* Another kernel's format that this one does not understand (mainline's). */
+#define KHO_FOREIGN_COMPATIBLE	"kho-v4"
+
+static const char *kho_out_compatible(void)
+{
+	if (kho_corrupt_mode == KHO_CORRUPT_FOREIGN)
+		return KHO_FOREIGN_COMPATIBLE;
+	return KHO_FDT_COMPATIBLE;
+}
 
 /* Damages the finished handover on request of the test hook. */
 static void kho_apply_corruption(u32 crc)
@@ -2063,6 +2420,9 @@ static void kho_apply_corruption(u32 crc)
 	switch (kho_corrupt_mode) {
 	case KHO_CORRUPT_NONE:
 		return;
+	case KHO_CORRUPT_FOREIGN:
+		/* Written so by kho_build_fdt() */
+		break;
 	case KHO_CORRUPT_FDT_HEADER:
 		hdr->magic = cpu_to_fdt32(~FDT_MAGIC);
 		break;
@@ -2091,6 +2451,11 @@ static void kho_apply_corruption(u32 crc)
 }
 #else
 static inline void kho_apply_corruption(u32 crc) { }
+
+static const char *kho_out_compatible(void)
+{
+	return KHO_FDT_COMPATIBLE;
+}
 #endif
 
 static int kho_check_clients(void)
@@ -2142,7 +2507,7 @@ int kho_kexec_finalize(void)
 	if (err)
 		goto fail;
 	crc = kho_mem_map_crc(kho_out_chunks, kho_out_nr_chunks);
-	err = kho_build_fdt(crc);
+	err = kho_build_fdt(crc, kho_out_compatible());
 	if (err)
 		goto fail;
 	kho_apply_corruption(crc);
@@ -2222,11 +2587,11 @@ static int __init kho_init(void)
 	if (!kho_active)
 		return 0;
 
-	page = alloc_pages(GFP_KERNEL | __GFP_ZERO, get_order(KHO_FDT_SIZE));
-	if (!page || kho_check_out_range(page_to_phys(page), KHO_FDT_SIZE)) {
+	mutex_lock(&kho_out_lock);
+	page = kho_alloc_meta(get_order(KHO_FDT_SIZE));
+	mutex_unlock(&kho_out_lock);
+	if (!page) {
 		pr_err("cannot allocate the root FDT; KHO disabled\n");
-		if (page)
-			__free_pages(page, get_order(KHO_FDT_SIZE));
 		WRITE_ONCE(kho_active, false);
 		return -ENOMEM;
 	}
@@ -2251,10 +2616,16 @@ early_initcall(kho_report_handover);
 static int kho_out_stats_show(struct seq_file *m, void *v)
 {
 	unsigned int o;
+	u64 total = 0;
 
 	mutex_lock(&kho_out_lock);
-	seq_printf(m, "scratch_base=%#llx\nscratch_size=%llu\n",
-		   kho_out_scratch[0].base, kho_out_scratch[0].size);
+	for (o = 0; o < kho_out_nr_scratch; o++) {
+		seq_printf(m, "scratch%u=%#llx+%#llx\n", o,
+			   kho_out_scratch[o].base, kho_out_scratch[o].size);
+		total += kho_out_scratch[o].size;
+	}
+	seq_printf(m, "scratch_size=%llu\nscratch_inherited=%d\n", total,
+		   kho_scratch_inherited);
 	seq_printf(m, "clients=%u\nfinalized=%d\n", kho_nr_clients,
 		   kho_finalized);
 	if (kho_finalized)
@@ -2278,6 +2649,8 @@ static int kho_in_stats_show(struct seq_file *m, void *v)
 		   kho_in.restored_pages, kho_in.released,
 		   kho_in.released_pages);
 	seq_printf(m, "reserve_us=%llu\n", kho_in.reserve_us);
+	seq_printf(m, "fdt_phys=%#llx\nfdt_size=%llu\n",
+		   (u64)kho_in.fdt_phys, kho_in.fdt_size);
 	mutex_unlock(&kho_in_lock);
 	return 0;
 }

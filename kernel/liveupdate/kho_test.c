@@ -14,11 +14,17 @@
  *   order-0 pages and frees every other page, to fragment memory;
  *   ``preserve <nr_folios> <seed>`` preserves and publishes;
  *   ``unpreserve`` undoes everything and frees it;
+ *   ``drop-refs`` drops the client's own references to the folios it
+ *   preserved, leaving only KHO's (they must survive all the same);
+ *   ``preserve-at <phys>`` (hex) takes the free page at that address and
+ *   tries to preserve it, returning KHO's error (then frees it again);
  *   ``bulk <MiB> <order> <seed>`` preserves that much memory in folios of
  *   one order (for benchmarks: each page carries one stamp word instead
  *   of a full pattern, and the list of folios lives in preserved chunks,
  *   not in the FDT). The next kernel restores them at boot, timing the
- *   restores alone, and ``bulk-verify`` then checks and frees them.
+ *   restores alone, and ``bulk-verify`` then checks and frees them;
+ *   ``restore-again`` then tries to restore the first of them once more,
+ *   which KHO must refuse (the error of kho_block_size() is returned).
  * - ``status`` (read): ``preserved=<nr>`` for this kernel.
  * - ``bulk_result`` (read): ``folios=.. bad=.. missing=.. restore_us=..
  *   check_us=..`` after ``bulk-verify``, or ``none``.
@@ -68,6 +74,8 @@ static DEFINE_MUTEX(kho_test_lock);
 static LIST_HEAD(kho_test_churn);
 static struct folio **kho_test_folios;
 static unsigned int kho_test_nr;
+/* Only KHO holds references to kho_test_folios. */
+static bool kho_test_refs_dropped;
 static struct page *kho_test_fdt_page;
 static unsigned int kho_test_fdt_order;
 static char kho_test_result[128] = "none\n";
@@ -164,11 +172,13 @@ static void kho_test_release_folios(unsigned int nr, bool unpreserve)
 		/* A folio that stays preserved must stay allocated too. */
 		if (unpreserve && WARN_ON(kho_unpreserve_folio(kho_test_folios[i])))
 			continue;
-		folio_put(kho_test_folios[i]);
+		if (!kho_test_refs_dropped)
+			folio_put(kho_test_folios[i]);
 	}
 	kvfree(kho_test_folios);
 	kho_test_folios = NULL;
 	kho_test_nr = 0;
+	kho_test_refs_dropped = false;
 }
 
 static int kho_test_build_fdt(u64 seed, unsigned int nr)
@@ -444,7 +454,62 @@ static struct {
 	struct folio **folios;
 	unsigned int nr_chunks, count, order, missing;
 	u64 seed, restore_us;
+	phys_addr_t first;
 } kho_bulk_in;
+
+/* Drops the client's own references: KHO's must keep the folios alive. */
+static int kho_test_drop_refs(void)
+{
+	unsigned int i;
+
+	if (!kho_test_folios || kho_test_refs_dropped)
+		return -ENOENT;
+	for (i = 0; i < kho_test_nr; i++)
+		folio_put(kho_test_folios[i]);
+	kho_test_refs_dropped = true;
+	return 0;
+}
+
+/*
+ * Takes the free page at @phys from the page allocator and tries to
+ * preserve it: for memory KHO must refuse (hot-added memory, say).
+ */
+static int kho_test_preserve_at(phys_addr_t phys)
+{
+	unsigned long pfn = PHYS_PFN(phys);
+	int err;
+
+	if (!pfn_valid(pfn))
+		return -ENXIO;
+	err = alloc_contig_range(pfn, pfn + 1, MIGRATE_MOVABLE, GFP_KERNEL);
+	if (err)
+		return err;
+	err = kho_preserve_folio(pfn_folio(pfn));
+	pr_info("preserve-at %pa: %d\n", &phys, err);
+	if (!err)
+		WARN_ON(kho_unpreserve_folio(pfn_folio(pfn)));
+	free_contig_range(pfn, 1);
+	return err;
+}
+
+/* Restoring a folio that was restored and freed must fail. */
+static int kho_test_restore_again(void)
+{
+	struct folio *folio;
+	size_t size;
+	int err;
+
+	if (!kho_bulk_in.first || kho_bulk_in.folios)
+		return -ENOENT;
+	err = kho_block_size(kho_bulk_in.first, &size);
+	folio = kho_restore_folio(kho_bulk_in.first);
+	if (folio) {
+		pr_err("restore-again: folio at %pa restored twice\n",
+		       &kho_bulk_in.first);
+		return -EIO;
+	}
+	return err ?: -EIO;
+}
 
 static void kho_bulk_put_chunks(void)
 {
@@ -503,6 +568,8 @@ static void __init kho_bulk_restore(phys_addr_t fdt_phys)
 		goto malformed;
 	}
 
+	if (kho_bulk_in.count)
+		kho_bulk_in.first = *kho_bulk_slot(kho_bulk_in.chunks, 0);
 	t0 = ktime_get_ns();
 	for (i = 0; i < kho_bulk_in.count; i++)
 		kho_bulk_in.folios[i] =
@@ -582,6 +649,7 @@ static ssize_t kho_test_cmd_write(struct file *file, const char __user *ubuf,
 	unsigned int nr, order;
 	unsigned long mib;
 	char buf[64];
+	u64 phys;
 	u64 seed;
 	int err = 0;
 
@@ -602,6 +670,12 @@ static ssize_t kho_test_cmd_write(struct file *file, const char __user *ubuf,
 		err = kho_bulk_verify();
 	else if (!strcmp(strim(buf), "unpreserve"))
 		err = kho_test_unpreserve();
+	else if (!strcmp(strim(buf), "drop-refs"))
+		err = kho_test_drop_refs();
+	else if (!strcmp(strim(buf), "restore-again"))
+		err = kho_test_restore_again();
+	else if (sscanf(buf, "preserve-at %llx", &phys) == 1)
+		err = kho_test_preserve_at(phys);
 	else
 		err = -EINVAL;
 	mutex_unlock(&kho_test_lock);

@@ -134,7 +134,7 @@ void luo_ctx_init(struct luo_ctx *ctx, bool handover)
 	ctx->rebooting = false;
 	ctx->reboot_froze = false;
 	ctx->abort_cancels = false;
-	ctx->fdt_stale = false;
+	init_waitqueue_head(&ctx->reboot_done);
 	ctx->fdt_folio = NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(luo_ctx_init);
@@ -299,7 +299,6 @@ static void luo_do_finish(struct luo_ctx *ctx)
 				n);
 		else
 			pr_info("finish: every subsystem reclaimed its data\n");
-		kho_release_unclaimed();
 	}
 	luo_set_state(ctx, LIVEUPDATE_STATE_NORMAL);
 }
@@ -317,6 +316,7 @@ static void luo_do_finish(struct luo_ctx *ctx)
  */
 int luo_ctx_event(struct luo_ctx *ctx, u32 event)
 {
+	bool release = false;
 	int err = 0;
 
 	if (event < LIVEUPDATE_EVENT_PREPARE ||
@@ -355,14 +355,22 @@ int luo_ctx_event(struct luo_ctx *ctx, u32 event)
 			err = -EBUSY;
 		break;
 	case LIVEUPDATE_EVENT_FINISH:
-		if (ctx->state == LIVEUPDATE_STATE_UPDATED)
+		if (ctx->state == LIVEUPDATE_STATE_UPDATED) {
 			luo_do_finish(ctx);
-		else
+			release = ctx->handover;
+		} else {
 			err = -EBUSY;
+		}
 		break;
 	}
 out:
 	mutex_unlock(&ctx->lock);
+	/*
+	 * Nothing can be retrieved any more: free what nobody claimed, which
+	 * may be most of RAM, without keeping every other event waiting.
+	 */
+	if (release)
+		kho_release_unclaimed();
 
 	return err;
 }
@@ -405,7 +413,6 @@ int luo_ctx_reboot(struct luo_ctx *ctx)
 		ctx->rebooting = true;
 		ctx->reboot_froze = froze;
 		ctx->abort_cancels = false;
-		ctx->fdt_stale = false;
 	}
 out:
 	mutex_unlock(&ctx->lock);
@@ -439,13 +446,12 @@ void luo_ctx_reboot_abort(struct luo_ctx *ctx)
 		} else {
 			if (ctx->handover)
 				pr_info("kexec aborted: staying frozen as requested by user space\n");
-			if (ctx->fdt_stale)
-				luo_reserialize(ctx);
 		}
 	}
 	ctx->reboot_froze = false;
 	ctx->abort_cancels = false;
-	ctx->fdt_stale = false;
+	/* Unregistrations that waited for the kexec can go on now. */
+	wake_up_all(&ctx->reboot_done);
 out:
 	mutex_unlock(&ctx->lock);
 }
@@ -573,9 +579,11 @@ EXPORT_SYMBOL_IF_KUNIT(luo_ctx_register);
  * Succeeds in every state. While ``prepared`` @p is cancelled and dropped
  * from the update; while ``frozen`` it is cancelled, dropped and the LUO
  * FDT is rebuilt without it (or the whole update is cancelled if that
- * fails). While rebooting @p is only unlinked: what it froze is already
- * part of the finalized handover. Once this returns, LUO never calls @p
- * again.
+ * fails). While a kexec is under way (between luo_ctx_reboot() and
+ * luo_ctx_reboot_abort()) what @p froze is part of the finalized
+ * handover, so @p must not free it: the call then waits until the kexec
+ * is aborted, and never returns if it happens. Once this returns, LUO
+ * never calls @p again. Context: process, may sleep.
  *
  * Return: 0, or -ENOENT if @p is not registered.
  */
@@ -585,6 +593,11 @@ int luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p)
 	bool found = false;
 
 	mutex_lock(&ctx->lock);
+	while (ctx->rebooting) {
+		mutex_unlock(&ctx->lock);
+		wait_event(ctx->reboot_done, !READ_ONCE(ctx->rebooting));
+		mutex_lock(&ctx->lock);
+	}
 	list_for_each_entry(it, &ctx->participants, list) {
 		if (it == p) {
 			found = true;
@@ -596,14 +609,8 @@ int luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p)
 		return -ENOENT;
 	}
 
-	if (ctx->rebooting && p->prepared) {
-		if (ctx->handover)
-			pr_warn("%s/%s left during kexec: data handed over, not cancelled if it fails\n",
-				luo_group_names[p->group], p->name);
-		luo_unlink(ctx, p);
-		ctx->fdt_stale = true;
-	} else if (ctx->state == LIVEUPDATE_STATE_PREPARED ||
-		   ctx->state == LIVEUPDATE_STATE_FROZEN) {
+	if (ctx->state == LIVEUPDATE_STATE_PREPARED ||
+	    ctx->state == LIVEUPDATE_STATE_FROZEN) {
 		if (ctx->handover)
 			pr_info("%s/%s left the %s update: cancelled, its data is not handed over\n",
 				luo_group_names[p->group], p->name,
@@ -783,7 +790,6 @@ int liveupdate_event(u32 event)
 		return -ENODEV;
 	return luo_ctx_event(&luo_global, event);
 }
-EXPORT_SYMBOL_GPL(liveupdate_event);
 
 /**
  * liveupdate_owner_release() - the control device's owner went away
@@ -798,7 +804,6 @@ void liveupdate_owner_release(void)
 	if (liveupdate_enabled())
 		luo_ctx_owner_release(&luo_global);
 }
-EXPORT_SYMBOL_GPL(liveupdate_owner_release);
 
 /**
  * liveupdate_reboot() - freeze LUO on the way into a kexec

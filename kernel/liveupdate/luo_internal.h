@@ -8,6 +8,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/wait.h>
 #include <linux/liveupdate.h>
 #include <linux/liveupdate/luo_abi.h>
 #include <kunit/visibility.h>
@@ -104,14 +105,13 @@ struct luo_incoming {
  * @nr_unclaimed: records nobody retrieved, counted at FINISH
  * @handover: publish to and release through KHO; false in KUnit instances
  * @rebooting: a kexec passed luo_ctx_reboot() and has not been aborted:
- *	no event is accepted, and neither the owner's release nor an
- *	unregistration may undo what is handed over
+ *	no event is accepted, the owner's release undoes nothing and an
+ *	unregistration waits on @reboot_done
  * @reboot_froze: luo_ctx_reboot() did the freeze itself (from
  *	``prepared``), so an aborted kexec cancels back to ``normal``
  * @abort_cancels: the owner went away while @rebooting, so an aborted
  *	kexec cancels even an explicit freeze
- * @fdt_stale: a participant was dropped while @rebooting and is still in
- *	the published FDT; an aborted kexec that stays ``frozen`` rebuilds it
+ * @reboot_done: woken when @rebooting ends because the kexec was aborted
  * @fdt_folio: outgoing LUO FDT while ``frozen``, else NULL
  *
  * The kernel has one instance; KUnit creates private ones.
@@ -127,7 +127,7 @@ struct luo_ctx {
 	bool rebooting;
 	bool reboot_froze;
 	bool abort_cancels;
-	bool fdt_stale;
+	wait_queue_head_t reboot_done;
 	struct folio *fdt_folio;
 };
 

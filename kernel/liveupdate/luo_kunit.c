@@ -21,6 +21,8 @@
  */
 
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/kthread.h>
 #include <linux/libfdt.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -596,6 +598,12 @@ static const struct bad_blob bad_blobs[] = {
 	  .err = -EINVAL },
 	{ "unterminated name", LUO_FDT_COMPATIBLE, .name = "abc",
 	  .name_len = 3, .data_len = 8, .err = -EINVAL },
+	{ "newline in name", LUO_FDT_COMPATIBLE, .name = "a\nKHO: fake",
+	  .data_len = 8, .err = -EINVAL },
+	{ "control character in name", LUO_FDT_COMPATIBLE, .name = "a\033[2J",
+	  .data_len = 8, .err = -EINVAL },
+	{ "non-ASCII name", LUO_FDT_COMPATIBLE, .name = "a\xc3\xa9",
+	  .data_len = 8, .err = -EINVAL },
 	{ "no data", LUO_FDT_COMPATIBLE, .name = "a", .err = -EINVAL },
 	{ "short data", LUO_FDT_COMPATIBLE, .name = "a", .data_len = 4,
 	  .err = -EINVAL },
@@ -850,10 +858,57 @@ static void luo_test_reboot_abort_explicit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_NORMAL);
 }
 
-/* While rebooting nothing undoes the handover. */
+/* An unregistration running in a thread of its own. */
+struct luo_unregister_work {
+	struct luo_ctx *ctx;
+	struct luo_participant *p;
+	struct completion done;
+	int ret;
+};
+
+static int luo_unregister_fn(void *arg)
+{
+	struct luo_unregister_work *w = arg;
+
+	w->ret = luo_ctx_unregister(w->ctx, w->p);
+	complete(&w->done);
+	return 0;
+}
+
+/* Starts unregistering part @i and checks that it blocks. */
+static void unregister_start(struct kunit *test, struct luo_unregister_work *w,
+			     struct luo_kunit_env *env, int i)
+{
+	struct task_struct *t;
+
+	w->ctx = &env->ctx;
+	w->p = &env->parts[i].p;
+	w->ret = -EINPROGRESS;
+	init_completion(&w->done);
+	t = kthread_run(luo_unregister_fn, w, "luo-kunit-unreg");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&w->done,
+							  msecs_to_jiffies(100)),
+			0UL);
+}
+
+/* Waits for the unregistration once the kexec was aborted. */
+static void unregister_wait(struct kunit *test, struct luo_unregister_work *w)
+{
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&w->done, 10 * HZ),
+			0UL);
+	KUNIT_EXPECT_EQ(test, w->ret, 0);
+}
+
+/*
+ * While rebooting nothing undoes the handover: events fail, the owner's
+ * release is deferred, and an unregistration waits until the kexec is
+ * aborted (a participant that left could free what it froze).
+ */
 static void luo_test_rebooting_refuses(struct kunit *test)
 {
 	struct luo_kunit_env *env = env_create(test, 3);
+	struct luo_unregister_work w;
 	u32 ev;
 
 	KUNIT_ASSERT_EQ(test, luo_ctx_event(&env->ctx,
@@ -870,19 +925,18 @@ static void luo_test_rebooting_refuses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_FROZEN);
 	KUNIT_EXPECT_NOT_NULL(test, env->ctx.fdt_folio);
 
-	/* Leaving during the kexec: unlinked, not called back. */
-	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[1].p),
-			0);
+	/* Leaving during the kexec waits: what it froze is handed over. */
+	unregister_start(test, &w, env, 1);
 	KUNIT_EXPECT_EQ(test, env->nlog, 0);
-	KUNIT_EXPECT_TRUE(test, env->ctx.fdt_stale);
 
 	/* The owner left: even an explicit freeze is cancelled on abort. */
 	luo_ctx_reboot_abort(&env->ctx);
+	unregister_wait(test, &w);
 	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_NORMAL);
 	KUNIT_EXPECT_NULL(test, env->ctx.fdt_folio);
 	{
 		static const u32 want[] = {
-			LOG(OP_CANCEL, 2), LOG(OP_CANCEL, 0),
+			LOG(OP_CANCEL, 2), LOG(OP_CANCEL, 1), LOG(OP_CANCEL, 0),
 		};
 
 		expect_log(test, env, want, ARRAY_SIZE(want));
@@ -896,11 +950,10 @@ static void luo_test_rebooting_refuses(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, luo_ctx_event(&env->ctx,
 					    LIVEUPDATE_EVENT_FREEZE), 0);
 	KUNIT_ASSERT_EQ(test, luo_ctx_reboot(&env->ctx), 0);
-	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[2].p),
-			0);
+	unregister_start(test, &w, env, 2);
 	luo_ctx_reboot_abort(&env->ctx);
+	unregister_wait(test, &w);
 	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_FROZEN);
-	KUNIT_EXPECT_FALSE(test, env->ctx.fdt_stale);
 	{
 		static const int left2[] = { 0, 1 };
 

@@ -144,6 +144,19 @@ void luo_incoming_free(struct list_head *records)
 }
 EXPORT_SYMBOL_IF_KUNIT(luo_incoming_free);
 
+/*
+ * Names end up in sysfs and in the kernel log: from untrusted handover
+ * data, accept printable ASCII only, so that nothing can forge a log line
+ * or a sysfs record.
+ */
+static bool luo_name_printable(const char *name)
+{
+	for (; *name; name++)
+		if (*name < 0x20 || *name > 0x7e)
+			return false;
+	return true;
+}
+
 static bool luo_name_taken(struct list_head *records, enum luo_group group,
 			   const char *name)
 {
@@ -176,8 +189,9 @@ static int luo_parse_record(const void *fdt, int node, enum luo_group group,
 			return -EINVAL;
 		if (!strcmp(pname, LUO_FDT_PROP_NAME) && !name) {
 			if (len < 2 || len > LUO_FDT_NAME_MAX ||
-			    strnlen(val, len) != len - 1) {
-				pr_err("LUO FDT: bad name in %s\n",
+			    strnlen(val, len) != len - 1 ||
+			    !luo_name_printable(val)) {
+				pr_err("LUO FDT: bad name in %s (empty, too long, unterminated or not printable ASCII)\n",
 				       luo_group_names[group]);
 				return -EINVAL;
 			}
@@ -436,25 +450,19 @@ void luo_unserialize(struct luo_ctx *ctx)
 }
 
 /*
- * Take back from KHO the first preserved block at @phys. KHO preserves a
+ * Take back from KHO the first preserved block at @phys: KHO preserves a
  * range as naturally aligned power-of-two blocks and restores whole blocks
- * only, so try one page, two, four... until the size matches the block:
- * -EINVAL means the range ends inside it. Any other error means @phys is
- * not the start of a preserved block. Returns the restored size or 0.
+ * only. Returns the restored size, or 0 if @phys is not the start of a
+ * preserved block of at most %LUO_FDT_MAX_SIZE bytes.
  */
 static size_t luo_restore_first_block(phys_addr_t phys)
 {
 	size_t size;
-	int err;
 
-	for (size = PAGE_SIZE; size <= LUO_FDT_MAX_SIZE; size <<= 1) {
-		err = kho_restore_phys(phys, size);
-		if (!err)
-			return size;
-		if (err != -EINVAL)
-			break;
-	}
-	return 0;
+	if (kho_block_size(phys, &size) || size > LUO_FDT_MAX_SIZE ||
+	    kho_restore_phys(phys, size))
+		return 0;
+	return size;
 }
 
 static void luo_free_restored(void *va, size_t size)

@@ -40,9 +40,9 @@
  * Unregistering never fails for a registered subsystem (only -ENOENT for
  * one that is not), so module exit functions can always call it; it is
  * mandatory there, since LUO holds no module reference. During a kexec
- * (after liveupdate_reboot()) the subsystem is only unlinked: its frozen
- * data is already in the finalized handover, and it is not cancelled if
- * the kexec then fails.
+ * (after liveupdate_reboot()) it waits: the subsystem's frozen data is in
+ * the finalized handover and must stay allocated, so unregistering goes on
+ * (as in ``frozen`` or ``normal``) only if the kexec is aborted.
  */
 
 #define pr_fmt(fmt) "liveupdate: " fmt
@@ -156,7 +156,8 @@ EXPORT_SYMBOL_GPL(liveupdate_register_subsystem);
  * @subsys that it did not retrieve stays unclaimed and is freed at FINISH.
  * Once this returns, LUO never calls @subsys again, so a module must call
  * it from its exit function. Must not be called from a LUO callback, nor
- * with a lock held that the callbacks take.
+ * with a lock held that the callbacks take. Sleeps; while a kexec is under
+ * way it waits until the kexec is aborted.
  *
  * Return: 0 on success; -ENOENT if @subsys is not registered.
  */
