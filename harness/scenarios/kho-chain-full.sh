@@ -10,7 +10,7 @@
 # stages: 4
 # qemu: -m 4G -smp 2
 # append: kho=on
-# timeout: 600
+# timeout: 900
 # expect: 1 most_of_ram_preserved
 # expect: 2 folios_verified
 # expect: 2 bulk_verified

@@ -59,9 +59,9 @@ stage2() {
 stage3() {
 	tap_expect booted_by_kexec 3 cmdline_arg luotest.stage
 	tap_check kernel_without_kho sh -c '! dmesg | grep "KHO:"'
-	# Write 768 MiB through tmpfs and read it back.
+	# Write 256 MiB through tmpfs and read it back.
 	tap_check memory_usable sh -c \
-		"yes 0123456789abcdef | head -c 805306368 > /tmp/fill &&
-		 yes 0123456789abcdef | head -c 805306368 | cmp - /tmp/fill;
+		"yes 0123456789abcdef | head -c 268435456 > /tmp/fill &&
+		 yes 0123456789abcdef | head -c 268435456 | cmp - /tmp/fill;
 		 rc=\$?; rm -f /tmp/fill; exit \$rc"
 }
