@@ -581,8 +581,8 @@ EXPORT_SYMBOL_IF_KUNIT(luo_ctx_register);
  * FDT is rebuilt without it (or the whole update is cancelled if that
  * fails). While a kexec is under way (between luo_ctx_reboot() and
  * luo_ctx_reboot_abort()) what @p froze is part of the finalized
- * handover, so @p must not free it: the call then waits until the kexec
- * is aborted, and never returns if it happens. Once this returns, LUO
+ * handover, so @p must not free it: if the update is ``frozen`` the call
+ * then waits until the kexec is aborted, and never returns if it happens. Once this returns, LUO
  * never calls @p again. Context: process, may sleep.
  *
  * Return: 0, or -ENOENT if @p is not registered.
@@ -593,7 +593,12 @@ int luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p)
 	bool found = false;
 
 	mutex_lock(&ctx->lock);
-	while (ctx->rebooting) {
+	/*
+	 * Only a frozen update hands participant data over; in any other
+	 * state a kexec preserves nothing of @p, and waiting could stall the
+	 * kexec itself (device shutdown may wait for the caller).
+	 */
+	while (ctx->rebooting && ctx->state == LIVEUPDATE_STATE_FROZEN) {
 		mutex_unlock(&ctx->lock);
 		wait_event(ctx->reboot_done, !READ_ONCE(ctx->rebooting));
 		mutex_lock(&ctx->lock);
