@@ -5,19 +5,46 @@
 ttyS0 (the kernel console) is read line by line and written twice: raw to
 console.log and, prefixed with the host's seconds since QEMU started, to
 console.tlog (the timeline of the demo and the benchmarks). ttyS1 (test
-results) goes to tests.log. A hard timeout kills QEMU. The exit status
-and the reason are written to status: ok, timeout, panic or qemu-rc-N.
+results) goes to tests.log. A hard timeout kills QEMU, after writing the
+registers of every vCPU (from the monitor on a socket in the output
+directory) to registers.txt, so that a hang says where it hung. The exit
+status and the reason are written to status: ok, timeout, panic or
+qemu-rc-N.
 """
 
 import argparse
 import os
 import selectors
 import shlex
+import socket
 import subprocess
 import sys
 import time
 
 PANIC = ('Kernel panic - not syncing', 'Rebooting in', 'reboot: Restarting system')
+
+
+def dump_registers(path, out):
+    """Ask the QEMU monitor at path for every vCPU's registers."""
+    data = b''
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(2.0)
+            s.connect(path)
+            s.sendall(b'info registers -a\n')
+            end = time.monotonic() + 3.0
+            while time.monotonic() < end:
+                try:
+                    chunk = s.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    break
+                data += chunk
+    except OSError as e:
+        data += ('monitor: %s\n' % e).encode()
+    with open(out, 'wb') as f:
+        f.write(data)
 
 
 def main():
@@ -39,8 +66,12 @@ def main():
         extra += ['-m', '2G']
     if not any(a == '-smp' for a in extra):
         extra += ['-smp', '2']
+    monitor = os.path.join(args.outdir, 'monitor.sock')
+    if os.path.exists(monitor):
+        os.unlink(monitor)
     cmd = ['qemu-system-x86_64', '-accel', accel, '-nodefaults', '-no-reboot',
-           '-display', 'none', '-monitor', 'none',
+           '-display', 'none',
+           '-monitor', 'unix:%s,server=on,wait=off' % monitor,
            '-serial', 'stdio',
            '-serial', 'file:' + os.path.join(args.outdir, 'tests.log'),
            '-kernel', args.kernel, '-initrd', args.initrd,
@@ -71,6 +102,8 @@ def main():
             left = args.timeout - (time.monotonic() - start)
             if left <= 0:
                 status = 'timeout'
+                dump_registers(monitor,
+                               os.path.join(args.outdir, 'registers.txt'))
                 proc.kill()
                 break
             if not sel.select(timeout=min(left, 1.0)):
