@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kexec HandOver (KHO): internals shared by the core, the test client and
- * the KUnit suite. Nothing here is part of the handover ABI; that lives in
- * <linux/liveupdate/kho_abi.h>.
+ * Kexec HandOver (KHO): internals shared by the files of KHO, the test
+ * client and the KUnit suite. Nothing here is part of the handover ABI;
+ * that lives in <linux/liveupdate/kho_abi.h>.
  */
 #ifndef _KERNEL_LIVEUPDATE_KHO_INTERNAL_H
 #define _KERNEL_LIVEUPDATE_KHO_INTERNAL_H
 
+#include <linux/list.h>
 #include <linux/mmzone.h>
+#include <linux/mutex.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -27,6 +29,9 @@
 
 /* Folios whose preservation one bitmap block (a page of bits) records. */
 #define KHO_BM_BITS		(PAGE_SIZE * BITS_PER_BYTE)
+
+/* Most map chunks a root FDT of %KHO_FDT_SIZE bytes can list. */
+#define KHO_MAX_CHUNKS		(KHO_FDT_SIZE / (2 * sizeof(u64)))
 
 /**
  * struct kho_tracker - preserved folios, per order
@@ -112,6 +117,9 @@ void kho_tracker_init(struct kho_tracker *t);
 void kho_tracker_destroy(struct kho_tracker *t);
 int kho_tracker_add(struct kho_tracker *t, unsigned long pfn,
 		    unsigned int order);
+bool kho_tracker_has(struct kho_tracker *t, unsigned long pfn,
+		     unsigned int order);
+unsigned int kho_block_order(unsigned long pfn, unsigned long end);
 int kho_tracker_remove(struct kho_tracker *t, unsigned long pfn,
 		       unsigned int order);
 unsigned long kho_tracker_count_runs(struct kho_tracker *t);
@@ -123,5 +131,128 @@ const char *kho_check_blocks(struct kho_range *blocks, unsigned int nr);
 bool kho_ranges_intersect_scratch(const struct kho_scratch_range *scratch,
 				  unsigned int nr_scratch, u64 start, u64 size);
 u32 kho_mem_map_crc(const struct kho_chunk *chunks, unsigned int nr_chunks);
+
+/* ------------------------------------------------------------------ */
+/* State shared by the files of KHO                                    */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct kho_in_chunk - one chunk of the incoming map, indexed
+ * @runs: the runs of the chunk, in the previous kernel's map
+ * @nr: number of runs
+ * @phys: physical address of the chunk
+ * @first: @first[i] is the index, among all folios of the handover, of
+ *	the first folio of run i: bit @first[i] + k of &kho_incoming.owned
+ *	says whether KHO still owns folio k of that run
+ */
+struct kho_in_chunk {
+	const struct kho_mem_run *runs;
+	unsigned long nr;
+	phys_addr_t phys;
+	unsigned long *first;
+};
+
+/**
+ * struct kho_incoming - the incoming handover, once accepted
+ * @accepted: the handover passed every check and is reserved
+ * @released: kho_release_unclaimed() ran; nothing can be restored
+ * @fdt_phys: physical address of the root FDT
+ * @fdt_size: size of the root FDT
+ * @nr_runs: runs in the map
+ * @nr_folios: folios in the map
+ * @bytes: bytes preserved
+ * @reserve_cycles: cycles early boot spent checking and reserving
+ * @reserve_us: @reserve_cycles in microseconds, once the clock is known
+ * @restored_pages: pages restored by clients
+ * @released_pages: pages kho_release_unclaimed() freed
+ * @indexed: @chunks and @owned are built
+ * @chunks: index over the map, one entry per chunk
+ * @nr_chunks: entries in @chunks
+ * @owned: one bit per folio, set while KHO owns the folio
+ *
+ * Written by early boot, single-threaded; from then on the fields from
+ * @restored_pages on are under kho_in_lock.
+ */
+struct kho_incoming {
+	bool accepted;
+	bool released;
+	phys_addr_t fdt_phys;
+	u64 fdt_size;
+	unsigned long nr_runs;
+	unsigned long nr_folios;
+	u64 bytes;
+	u64 reserve_cycles;
+	u64 reserve_us;
+	unsigned long restored_pages;
+	unsigned long released_pages;
+	bool indexed;
+	struct kho_in_chunk *chunks;
+	unsigned int nr_chunks;
+	unsigned long *owned;
+};
+
+/**
+ * struct kho_client - a tree published with kho_publish_fdt()
+ * @list: entry in kho_clients
+ * @name: node name under the root FDT
+ * @fdt: the client's FDT
+ * @phys: physical address of @fdt
+ * @size: bytes preserved for @fdt
+ */
+struct kho_client {
+	struct list_head list;
+	const char *name;
+	void *fdt;
+	phys_addr_t phys;
+	size_t size;
+};
+
+/* Ways kho_kexec_finalize() damages the handover on request (tests). */
+enum kho_corruption {
+	KHO_CORRUPT_NONE,
+	KHO_CORRUPT_FDT_HEADER,
+	KHO_CORRUPT_COMPATIBLE,
+	KHO_CORRUPT_MEM_MAP_CRC,
+	KHO_CORRUPT_MEM_MAP_OVERLAP,
+	KHO_CORRUPT_FOREIGN,
+};
+
+#define KHO_NR_CORRUPTIONS	(KHO_CORRUPT_FOREIGN + 1)
+
+extern struct kho_incoming kho_in;
+extern struct mutex kho_in_lock;
+
+/* Outgoing side; everything below kho_active is under kho_out_lock. */
+extern bool kho_active;
+extern struct kho_scratch_range kho_out_scratch[KHO_MAX_SCRATCH];
+extern unsigned int kho_out_nr_scratch;
+extern bool kho_scratch_inherited;
+extern struct cma *kho_scratch_cma;
+extern void *kho_out_fdt;
+extern struct mutex kho_out_lock;
+extern struct kho_tracker kho_out_tracker;
+extern struct list_head kho_clients;
+extern unsigned int kho_nr_clients;
+extern bool kho_finalized;
+extern struct kho_chunk *kho_out_chunks;
+extern unsigned int kho_out_nr_chunks;
+extern unsigned long kho_out_nr_runs;
+#ifdef CONFIG_KEXEC_HANDOVER_TEST
+extern enum kho_corruption kho_corrupt_mode;
+extern const char * const kho_corrupt_names[KHO_NR_CORRUPTIONS];
+#endif
+
+/* kho_restore.c */
+const void *kho_in_fdt(void);
+
+/* kho_preserve.c */
+int kho_check_out_meta(phys_addr_t phys, u64 size);
+
+/* kho_debugfs.c */
+#ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
+void kho_debugfs_out_fdt_changed(size_t size);
+#else
+static inline void kho_debugfs_out_fdt_changed(size_t size) { }
+#endif
 
 #endif /* _KERNEL_LIVEUPDATE_KHO_INTERNAL_H */

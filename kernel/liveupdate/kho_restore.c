@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kexec HandOver: the incoming side, restore and release
+ *
+ * DOC: KHO restore
+ *
+ * After boot every preserved folio belongs to KHO until its client takes
+ * it back with kho_restore_folio() or kho_restore_phys(), or the
+ * orchestrator calls kho_release_unclaimed() and KHO returns what nobody
+ * claimed to the page allocator, together with the map and the root FDT.
+ */
+
+#define pr_fmt(fmt) "KHO: " fmt
+
+#include <linux/kexec_handover.h>
+#include <linux/libfdt.h>
+#include <linux/memblock.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/page-isolation.h>
+#include <linux/pgalloc_tag.h>
+#include <linux/slab.h>
+#include <linux/unaligned.h>
+
+#include "../../mm/internal.h"
+
+#include "kho_internal.h"
+
+const void *kho_in_fdt(void)
+{
+	return phys_to_virt(kho_in.fdt_phys);
+}
+
+/*
+ * Ownership: KHO owns every preserved folio from boot until it is restored
+ * or released, and it tracks that in kho_in.owned, one bit per folio, never
+ * in the page flags. A restored folio belongs to its client; once freed it
+ * is ordinary memory whose next owner may well set PG_reserved (a kexec
+ * image does), so the page state says nothing about KHO's ownership.
+ */
+
+static void kho_in_free_index(struct kho_in_chunk *chunks, unsigned int nr,
+			      unsigned long *owned)
+{
+	unsigned int i;
+
+	for (i = 0; chunks && i < nr; i++)
+		kvfree(chunks[i].first);
+	kfree(chunks);
+	kvfree(owned);
+}
+
+/*
+ * Builds the chunk index over the map and the ownership bitmap, with every
+ * folio owned. The map, like the root FDT, stays memblock-reserved until
+ * kho_release_unclaimed() and is never handed to anyone, so nobody can
+ * write to it after kho_validate() checked it.
+ */
+static int kho_in_index(void)
+{
+	unsigned long folio = 0, words;
+	struct kho_in_chunk *chunks = NULL;
+	unsigned long *owned;
+	const __be64 *map;
+	unsigned int i, n;
+	int len;
+
+	lockdep_assert_held(&kho_in_lock);
+	if (kho_in.indexed)
+		return 0;
+
+	map = fdt_getprop(kho_in_fdt(), 0, KHO_PROP_MEM_MAP, &len);
+	if (!map || len < 0)
+		return -EINVAL;
+	n = len / (2 * sizeof(u64));
+	words = max(BITS_TO_LONGS(kho_in.nr_folios), 1UL);
+	owned = kvmalloc_array(words, sizeof(long), GFP_KERNEL);
+	if (!owned)
+		return -ENOMEM;
+	memset(owned, 0xff, words * sizeof(long));
+	if (n) {
+		chunks = kcalloc(n, sizeof(*chunks), GFP_KERNEL);
+		if (!chunks)
+			goto nomem;
+	}
+	for (i = 0; i < n; i++) {
+		u64 phys = get_unaligned_be64(&map[2 * i]);
+		u64 size = get_unaligned_be64(&map[2 * i + 1]);
+		struct kho_in_chunk *c = &chunks[i];
+		unsigned long r;
+
+		c->phys = phys;
+		c->runs = phys_to_virt(phys);
+		c->nr = size / sizeof(struct kho_mem_run);
+		c->first = kvmalloc_array(c->nr, sizeof(*c->first), GFP_KERNEL);
+		if (!c->first)
+			goto nomem;
+		for (r = 0; r < c->nr; r++) {
+			c->first[r] = folio;
+			folio += c->runs[r].count;
+		}
+	}
+	/* kho_validate() counted the same runs. */
+	if (WARN_ON_ONCE(folio != kho_in.nr_folios)) {
+		kho_in_free_index(chunks, n, owned);
+		return -EINVAL;
+	}
+	kho_in.chunks = chunks;
+	kho_in.nr_chunks = n;
+	kho_in.owned = owned;
+	kho_in.indexed = true;
+	return 0;
+
+nomem:
+	kho_in_free_index(chunks, n, owned);
+	return -ENOMEM;
+}
+
+/* The run containing @phys and the index of its folio there, or NULL. */
+static const struct kho_mem_run *kho_in_lookup(phys_addr_t phys,
+					       unsigned long *folio)
+{
+	const struct kho_in_chunk *c;
+	const struct kho_mem_run *r;
+	unsigned long lo = 0, hi = kho_in.nr_chunks;
+
+	while (lo < hi) {
+		unsigned long mid = lo + (hi - lo) / 2;
+
+		if (kho_in.chunks[mid].runs[0].phys <= phys)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	c = &kho_in.chunks[lo - 1];
+
+	lo = 0;
+	hi = c->nr;
+	while (lo < hi) {
+		unsigned long mid = lo + (hi - lo) / 2;
+
+		if (c->runs[mid].phys <= phys)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	r = &c->runs[lo - 1];
+	/* Checked at boot; never shift by an order that was not. */
+	if (WARN_ON_ONCE(r->order > MAX_PAGE_ORDER))
+		return NULL;
+	if (phys - r->phys >= ((u64)r->count << (r->order + PAGE_SHIFT)))
+		return NULL;
+	*folio = c->first[lo - 1] +
+		 ((phys - r->phys) >> (r->order + PAGE_SHIFT));
+	return r;
+}
+
+/*
+ * The preserved folio starting exactly at @phys, still owned by KHO: its
+ * order (and its index in *@folio, its run in *@run), or -errno.
+ */
+static int kho_in_block(phys_addr_t phys, const char **why,
+			unsigned long *folio, const struct kho_mem_run **run)
+{
+	const struct kho_mem_run *r = kho_in_lookup(phys, folio);
+
+	if (!r) {
+		*why = "not preserved";
+		return -ENOENT;
+	}
+	if (!IS_ALIGNED(phys, PAGE_SIZE << r->order)) {
+		*why = "not the start of a preserved folio";
+		return -EINVAL;
+	}
+	if (!test_bit(*folio, kho_in.owned)) {
+		*why = "already restored";
+		return -EBUSY;
+	}
+	if (run)
+		*run = r;
+	return r->order;
+}
+
+static int kho_in_ready(const char **why)
+{
+	int err;
+
+	if (!kho_in.accepted || kho_in.released) {
+		*why = "no handover memory";
+		return -ENOENT;
+	}
+	err = kho_in_index();
+	if (err)
+		*why = "cannot index the memory map";
+	return err;
+}
+
+/*
+ * With DEFERRED_STRUCT_PAGE_INIT, pageblocks that were entirely reserved at
+ * boot never got a migratetype (they read as MIGRATE_UNMOVABLE), unlike
+ * those initialized early, which are MIGRATE_MOVABLE. Give the pageblocks
+ * that [@pfn, @pfn + @nr) touches and that lie entirely in run @r the
+ * migratetype the rest of memory got, so that they do not end up on the
+ * unmovable free lists once freed.
+ */
+static void kho_fix_pageblocks(const struct kho_mem_run *r, unsigned long pfn,
+			       unsigned long nr)
+{
+	unsigned long first = PHYS_PFN(r->phys);
+	unsigned long last = first + ((unsigned long)r->count << r->order);
+	unsigned long pb;
+
+	for (pb = pageblock_start_pfn(pfn); pb < pfn + nr;
+	     pb += pageblock_nr_pages) {
+		struct page *page = pfn_to_page(pb);
+
+		if (pb < first || pb + pageblock_nr_pages > last)
+			continue;
+		if (get_pageblock_migratetype(page) == MIGRATE_UNMOVABLE)
+			set_pageblock_migratetype(page, MIGRATE_MOVABLE);
+	}
+}
+
+/* Turns a page that was reserved at boot into a page of refcount @count. */
+static void kho_unreserve_page(struct page *page, int count)
+{
+	ClearPageReserved(page);
+	set_page_count(page, count);
+}
+
+/**
+ * kho_is_handover_boot() - was this kernel booted with an accepted handover
+ *
+ * Return: true if the previous kernel handed memory over and it passed all
+ * checks.
+ */
+bool kho_is_handover_boot(void)
+{
+	return kho_in.accepted;
+}
+EXPORT_SYMBOL_GPL(kho_is_handover_boot);
+
+/**
+ * kho_find_fdt() - find the tree a client of the previous kernel published
+ * @name: client name given to kho_publish_fdt()
+ * @phys: where to store the physical address of the client's FDT
+ *
+ * The client FDT lies in preserved pages; restore them with
+ * kho_restore_phys() to keep it past kho_release_unclaimed().
+ *
+ * Return: 0 on success; -ENOENT if there is no such client or no
+ * handover, or the handover memory was already released; -EINVAL if the
+ * address the previous kernel recorded is not the start of a preserved
+ * folio; -ENOMEM.
+ */
+int kho_find_fdt(const char *name, phys_addr_t *phys)
+{
+	const struct kho_mem_run *r;
+	const void *fdt, *prop;
+	unsigned long idx;
+	const char *why;
+	int node, len, err;
+	u64 addr;
+
+	mutex_lock(&kho_in_lock);
+	err = kho_in_ready(&why);
+	if (err) {
+		if (err != -ENOMEM)
+			err = -ENOENT;
+		goto out;
+	}
+	err = -ENOENT;
+	fdt = kho_in_fdt();
+	node = fdt_subnode_offset(fdt, 0, name);
+	if (node < 0)
+		goto out;
+	prop = fdt_getprop(fdt, node, KHO_PROP_CLIENT_FDT, &len);
+	if (!prop || len != sizeof(u64)) {
+		pr_warn("client \"%s\" has no valid " KHO_PROP_CLIENT_FDT " property\n",
+			name);
+		goto out;
+	}
+	addr = get_unaligned_be64(prop);
+	r = PAGE_ALIGNED(addr) ? kho_in_lookup(addr, &idx) : NULL;
+	if (!r || !IS_ALIGNED(addr - r->phys, PAGE_SIZE << r->order)) {
+		pr_warn("client \"%s\" FDT at %#llx is not a preserved block\n",
+			name, addr);
+		err = -EINVAL;
+		goto out;
+	}
+	*phys = addr;
+	err = 0;
+out:
+	mutex_unlock(&kho_in_lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_find_fdt);
+
+/**
+ * kho_restore_folio() - take back a folio the previous kernel preserved
+ * @phys: physical address of the folio; must be exactly where a preserved
+ *	folio starts
+ *
+ * The folio gets its preserved order, a reference count of one, and is
+ * accounted as managed memory again. Each folio can be restored once: KHO
+ * keeps track of what it still owns and refuses a second restore, even
+ * after the folio was freed and its pages reused.
+ *
+ * Return: the folio, or NULL (with a log line saying why) if @phys is not
+ * a preserved folio that KHO still owns.
+ */
+struct folio *kho_restore_folio(phys_addr_t phys)
+{
+	const struct kho_mem_run *run;
+	const char *why = NULL;
+	unsigned long i, nr, idx;
+	struct page *page;
+	int order;
+
+	mutex_lock(&kho_in_lock);
+	order = kho_in_ready(&why);
+	if (order >= 0)
+		order = kho_in_block(phys, &why, &idx, &run);
+	if (order < 0) {
+		mutex_unlock(&kho_in_lock);
+		pr_warn_ratelimited("cannot restore folio at %pa: %s\n",
+				    &phys, why);
+		return NULL;
+	}
+	__clear_bit(idx, kho_in.owned);
+
+	page = pfn_to_page(PHYS_PFN(phys));
+	nr = 1UL << order;
+	for (i = 0; i < nr; i++)
+		kho_unreserve_page(page + i, i ? 0 : 1);
+	if (order)
+		prep_compound_page(page, order);
+	/* Reserved at boot, never allocated: there is no allocation tag. */
+	clear_page_tag_ref(page);
+	kho_fix_pageblocks(run, PHYS_PFN(phys), nr);
+	adjust_managed_page_count(page, nr);
+	kho_in.restored_pages += nr;
+	mutex_unlock(&kho_in_lock);
+	return page_folio(page);
+}
+EXPORT_SYMBOL_GPL(kho_restore_folio);
+
+/**
+ * kho_block_size() - size of a preserved folio before restoring it
+ * @phys: physical address where a preserved folio may start
+ * @size: where to store the folio's size in bytes
+ *
+ * Lets a client that preserved a range with kho_preserve_phys() find how
+ * KHO split it into blocks, so that it can restore the first block before
+ * it reads the range's own size from it.
+ *
+ * Return: 0 on success; -ENOENT if @phys is not preserved or there is no
+ * handover (any more); -EINVAL if @phys lies inside a preserved folio
+ * but not at its start; -EBUSY if that folio was already restored;
+ * -ENOMEM.
+ */
+int kho_block_size(phys_addr_t phys, size_t *size)
+{
+	const char *why;
+	unsigned long idx;
+	int order;
+
+	mutex_lock(&kho_in_lock);
+	order = kho_in_ready(&why);
+	if (order >= 0)
+		order = kho_in_block(phys, &why, &idx, NULL);
+	mutex_unlock(&kho_in_lock);
+	if (order < 0)
+		return order;
+	*size = PAGE_SIZE << order;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_block_size);
+
+/**
+ * kho_restore_phys() - take back a range preserved with kho_preserve_phys()
+ * @phys: physical start, page aligned
+ * @size: size in bytes, page aligned
+ *
+ * The range must consist of whole preserved folios that KHO still owns.
+ * Every page becomes an order-0 page with a reference count of one, to be
+ * freed with __free_page() when no longer needed.
+ *
+ * Return: 0 on success, -EINVAL for a bad range or one that ends inside a
+ * preserved folio, -ENOENT if part of it is not preserved, -EBUSY if part
+ * of it was already restored; nothing is restored on failure.
+ */
+int kho_restore_phys(phys_addr_t phys, size_t size)
+{
+	const struct kho_mem_run *run;
+	phys_addr_t cur, end = phys + size;
+	struct page *zone_first;
+	const char *why = NULL;
+	unsigned long nr = 0, idx;
+	int order, err;
+
+	if (!size || !PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size) || end < phys)
+		return -EINVAL;
+
+	mutex_lock(&kho_in_lock);
+	err = kho_in_ready(&why);
+	for (cur = phys; !err && cur < end; cur += PAGE_SIZE << order) {
+		order = kho_in_block(cur, &why, &idx, &run);
+		if (order < 0) {
+			err = order;
+		} else if (cur + (PAGE_SIZE << order) > end) {
+			why = "range ends inside a preserved folio";
+			err = -EINVAL;
+		}
+	}
+	if (err) {
+		mutex_unlock(&kho_in_lock);
+		pr_warn_ratelimited("cannot restore [%pa + %zu]: %s\n",
+				    &phys, size, why);
+		return err;
+	}
+
+	for (cur = phys; cur < end; cur += PAGE_SIZE << order) {
+		order = kho_in_block(cur, &why, &idx, &run);
+		__clear_bit(idx, kho_in.owned);
+		kho_fix_pageblocks(run, PHYS_PFN(cur), 1UL << order);
+	}
+	zone_first = pfn_to_page(PHYS_PFN(phys));
+	for (cur = phys; cur < end; cur += PAGE_SIZE) {
+		struct page *page = pfn_to_page(PHYS_PFN(cur));
+
+		/* The range may cross zones: account each page to its own. */
+		if (page_zone(page) != page_zone(zone_first)) {
+			adjust_managed_page_count(zone_first, nr);
+			zone_first = page;
+			nr = 0;
+		}
+		kho_unreserve_page(page, 1);
+		clear_page_tag_ref(page);
+		nr++;
+	}
+	adjust_managed_page_count(zone_first, nr);
+	kho_in.restored_pages += size >> PAGE_SHIFT;
+	mutex_unlock(&kho_in_lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_restore_phys);
+
+/* Gives a block of pages reserved since boot to the page allocator. */
+static void kho_free_block(unsigned long pfn, unsigned int order)
+{
+	struct page *page = pfn_to_page(pfn);
+	unsigned long i, nr = 1UL << order;
+
+	for (i = 0; i < nr; i++)
+		kho_unreserve_page(page + i, i ? 0 : 1);
+	clear_page_tag_ref(page);
+	adjust_managed_page_count(page, nr);
+	__free_pages(page, order);
+}
+
+/*
+ * Frees [@pfn, @end) in the largest naturally aligned blocks that stay
+ * inside one zone: a TiB is a million calls, not 268 million.
+ */
+static void kho_free_range(unsigned long pfn, unsigned long end)
+{
+	while (pfn < end) {
+		unsigned int order = kho_block_order(pfn, end);
+		struct zone *zone = page_zone(pfn_to_page(pfn));
+
+		while (order && !zone_spans_pfn(zone, pfn + (1UL << order) - 1))
+			order--;
+		kho_free_block(pfn, order);
+		pfn += 1UL << order;
+		cond_resched();
+	}
+}
+
+/* Frees the folios of run @r that KHO still owns; returns how many pages. */
+static unsigned long kho_release_run(const struct kho_mem_run *r,
+				     unsigned long first,
+				     const unsigned long *owned)
+{
+	unsigned long end = first + r->count, i = first, n = 0;
+
+	while (i < end) {
+		unsigned long s = find_next_bit(owned, end, i), e, pfn, nr;
+
+		if (s >= end)
+			break;
+		e = find_next_zero_bit(owned, end, s);
+		pfn = PHYS_PFN(r->phys) + ((s - first) << r->order);
+		nr = (e - s) << r->order;
+		kho_fix_pageblocks(r, pfn, nr);
+		kho_free_range(pfn, pfn + nr);
+		n += nr;
+		i = e;
+	}
+	return n;
+}
+
+/* Restoring is over once this runs; make the watermarks count the memory. */
+static void kho_recompute_reserves(void)
+{
+#ifdef CONFIG_MEMORY_HOTPLUG
+	init_per_zone_wmark_min();
+#else
+	calculate_min_free_kbytes();
+	setup_per_zone_wmarks();
+#endif
+}
+
+/**
+ * kho_release_unclaimed() - free incoming preserved memory nobody restored
+ *
+ * Called by the orchestrator once every client had its chance to restore
+ * its memory. Frees every preserved folio that KHO still owns, the memory
+ * map and the root FDT, in large blocks and without holding any lock
+ * while it frees. Afterwards kho_find_fdt() finds nothing and nothing can
+ * be restored. Does nothing the second time.
+ */
+void kho_release_unclaimed(void)
+{
+	struct kho_in_chunk *chunks;
+	unsigned long *owned;
+	unsigned long n = 0;
+	unsigned int c, nr_chunks;
+	const char *why;
+
+	mutex_lock(&kho_in_lock);
+	if (kho_in_ready(&why)) {
+		mutex_unlock(&kho_in_lock);
+		return;
+	}
+	/* From here on nothing can be restored or looked up. */
+	kho_in.released = true;
+	chunks = kho_in.chunks;
+	nr_chunks = kho_in.nr_chunks;
+	owned = kho_in.owned;
+	kho_in.chunks = NULL;
+	kho_in.nr_chunks = 0;
+	kho_in.owned = NULL;
+	mutex_unlock(&kho_in_lock);
+
+	for (c = 0; c < nr_chunks; c++) {
+		const struct kho_in_chunk *ch = &chunks[c];
+		unsigned long i;
+
+		for (i = 0; i < ch->nr; i++) {
+			/* Checked at boot; never shift by an order that was not. */
+			if (WARN_ON_ONCE(ch->runs[i].order > MAX_PAGE_ORDER))
+				continue;
+			n += kho_release_run(&ch->runs[i], ch->first[i], owned);
+		}
+	}
+	/* The map and the root FDT were reserved at boot, never restorable. */
+	for (c = 0; c < nr_chunks; c++) {
+		u64 len = chunks[c].nr * sizeof(struct kho_mem_run);
+
+		kho_free_range(PHYS_PFN(chunks[c].phys),
+			       PHYS_PFN(chunks[c].phys + PAGE_ALIGN(len)));
+	}
+	kho_free_range(PHYS_PFN(kho_in.fdt_phys),
+		       PHYS_PFN(kho_in.fdt_phys + PAGE_ALIGN(kho_in.fdt_size)));
+	kho_in_free_index(chunks, nr_chunks, owned);
+
+	mutex_lock(&kho_in_lock);
+	kho_in.released_pages = n;
+	mutex_unlock(&kho_in_lock);
+	pr_info("released %lu unclaimed pages\n", n);
+	kho_recompute_reserves();
+}
+
+/*
+ * Without the orchestrator nobody else would return unclaimed memory:
+ * then do it once every initcall had its chance to restore.
+ */
+static int __init kho_release_late(void)
+{
+	if (!IS_ENABLED(CONFIG_LIVEUPDATE))
+		kho_release_unclaimed();
+	return 0;
+}
+late_initcall_sync(kho_release_late);
