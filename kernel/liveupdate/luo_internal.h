@@ -144,6 +144,9 @@ int luo_ctx_retrieve(struct luo_ctx *ctx, struct luo_participant *p,
 		     u64 *data);
 int luo_ctx_retrieve_name(struct luo_ctx *ctx, enum luo_group group,
 			  const char *name, u64 *data);
+const char *luo_state_name(enum liveupdate_state state);
+
+/* luo_instance.c */
 struct luo_ctx *luo_global_ctx(void);
 int luo_available(void);
 

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live Update Orchestrator (LUO): sysfs status.
+ */
+
+/**
+ * DOC: LUO sysfs
+ *
+ * /sys/kernel/liveupdate/: ``state``, the registered ``subsystems``, and
+ * in an updated kernel which of the previous kernel's subsystems were
+ * ``reclaimed``. Read-only; the state is changed through /dev/liveupdate.
+ */
+
+#define pr_fmt(fmt) "liveupdate: " fmt
+
+#include <linux/init.h>
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sysfs.h>
+
+#include "luo_internal.h"
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n", luo_state_name(liveupdate_state()));
+}
+
+static struct kobj_attribute luo_state_attr = __ATTR_RO(state);
+
+static ssize_t subsystems_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	struct luo_participant *p;
+	int len = 0;
+
+	mutex_lock(&luo_global_ctx()->list_lock);
+	list_for_each_entry(p, &luo_global_ctx()->participants, list)
+		if (p->group == LUO_GROUP_SUBSYSTEMS)
+			len += sysfs_emit_at(buf, len, "%s\n", p->name);
+	mutex_unlock(&luo_global_ctx()->list_lock);
+
+	return len;
+}
+
+static struct kobj_attribute luo_subsystems_attr = __ATTR_RO(subsystems);
+
+static ssize_t reclaimed_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	struct luo_incoming *rec;
+	int len = 0;
+
+	mutex_lock(&luo_global_ctx()->list_lock);
+	list_for_each_entry(rec, &luo_global_ctx()->incoming, list)
+		if (rec->group == LUO_GROUP_SUBSYSTEMS)
+			len += sysfs_emit_at(buf, len, "%s %s\n", rec->name,
+					     rec->claimed ? "reclaimed" :
+							    "unclaimed");
+	mutex_unlock(&luo_global_ctx()->list_lock);
+
+	return len;
+}
+
+static struct kobj_attribute luo_reclaimed_attr = __ATTR_RO(reclaimed);
+
+static struct attribute *luo_attrs[] = {
+	&luo_state_attr.attr,
+	&luo_subsystems_attr.attr,
+	&luo_reclaimed_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group luo_attr_group = {
+	.attrs = luo_attrs,
+};
+
+static int __init luo_sysfs_init(void)
+{
+	struct kobject *kobj;
+	int err;
+
+	kobj = kobject_create_and_add("liveupdate", kernel_kobj);
+	if (!kobj)
+		return -ENOMEM;
+	err = sysfs_create_group(kobj, &luo_attr_group);
+	if (err) {
+		pr_err("cannot create /sys/kernel/liveupdate: %pe\n",
+		       ERR_PTR(err));
+		kobject_put(kobj);
+		return err;
+	}
+
+	return 0;
+}
+subsys_initcall(luo_sysfs_init);
