@@ -522,7 +522,10 @@ static void kho_recompute_reserves(void)
  * its memory. Frees every preserved folio that KHO still owns, the memory
  * map and the root FDT, in large blocks and without holding any lock
  * while it frees. Afterwards kho_find_fdt() finds nothing and nothing can
- * be restored. Does nothing the second time.
+ * be restored. Does nothing the second time. If KHO cannot allocate the
+ * index over the map that freeing needs (then no client can have restored
+ * anything either), nothing is freed and an error says how much memory
+ * stays reserved.
  */
 void kho_release_unclaimed(void)
 {
@@ -531,10 +534,16 @@ void kho_release_unclaimed(void)
 	unsigned long n = 0;
 	unsigned int c, nr_chunks;
 	const char *why;
+	int err;
 
 	mutex_lock(&kho_in_lock);
-	if (kho_in_ready(&why)) {
+	err = kho_in_ready(&why);
+	if (err) {
 		mutex_unlock(&kho_in_lock);
+		/* Without an index nothing was restored: all of it stays put. */
+		if (err != -ENOENT)
+			pr_err("cannot release unclaimed memory: %s (%d); %lu MiB stay reserved\n",
+			       why, err, (unsigned long)(kho_in.bytes >> 20));
 		return;
 	}
 	/* From here on nothing can be restored or looked up. */
