@@ -412,7 +412,9 @@ int kho_restore_phys(phys_addr_t phys, size_t size)
 		order = kho_in_block(cur, &why, &idx, &run);
 		if (order < 0) {
 			err = order;
-		} else if (cur + (PAGE_SIZE << order) > end) {
+			break;
+		}
+		if (cur + (PAGE_SIZE << order) > end) {
 			why = "range ends inside a preserved folio";
 			err = -EINVAL;
 		}
