@@ -61,17 +61,20 @@
  * space still runs until devices shut down, but the LUO FDT and every page
  * it points to are part of the finalized KHO handover, so nothing may undo
  * them: every event fails with -EBUSY, closing /dev/liveupdate does not
- * cancel, and a participant unregistering is only unlinked (its frozen data
- * stays in the handover, and it is not called again). If the kexec fails
+ * cancel, and a participant unregistering from another task waits until
+ * the kexec is aborted (for at most %LUO_UNREGISTER_WAIT), so that it
+ * cannot free what it froze while the next kernel may still read it; one
+ * unregistering from the kexec path itself is only unlinked (its frozen
+ * data stays in the handover, and it is not called again). If the kexec fails
  * after that, kernel_kexec() calls liveupdate_reboot_abort(): if the
  * freeze was done by the kexec path, every participant is cancelled and
  * LUO is ``normal`` again; if user space had sent FREEZE itself, LUO stays
  * ``frozen`` (rebuilding the FDT if a participant left meanwhile) and user
  * space decides whether to retry the kexec or CANCEL. If the owner closed
  * /dev/liveupdate during the failed kexec, the update is cancelled anyway.
- * A participant that unregistered during a kexec that then failed is not
- * cancelled: memory it preserved stays preserved (a leak, never a use
- * after free).
+ * A participant that the kexec path itself unregistered, before the kexec
+ * failed, is not cancelled: memory it preserved stays preserved (a leak,
+ * never a use after free).
  *
  * LUO is on by default when built in; ``liveupdate=off`` on the kernel
  * command line keeps it in the ``undefined`` state: nobody can register,
@@ -130,6 +133,8 @@ void luo_ctx_init(struct luo_ctx *ctx, bool handover)
 	ctx->nr_unclaimed = 0;
 	ctx->handover = handover;
 	ctx->rebooting = false;
+	ctx->reboot_task = NULL;
+	ctx->reboot_left = false;
 	ctx->reboot_froze = false;
 	ctx->abort_cancels = false;
 	init_waitqueue_head(&ctx->reboot_done);
@@ -409,6 +414,7 @@ int luo_ctx_reboot(struct luo_ctx *ctx)
 	}
 	if (!err) {
 		ctx->rebooting = true;
+		ctx->reboot_task = current;
 		ctx->reboot_froze = froze;
 		ctx->abort_cancels = false;
 	}
@@ -435,6 +441,7 @@ void luo_ctx_reboot_abort(struct luo_ctx *ctx)
 	if (!ctx->rebooting)
 		goto out;
 	ctx->rebooting = false;
+	ctx->reboot_task = NULL;
 
 	if (ctx->state == LIVEUPDATE_STATE_FROZEN) {
 		if (ctx->reboot_froze || ctx->abort_cancels) {
@@ -444,8 +451,12 @@ void luo_ctx_reboot_abort(struct luo_ctx *ctx)
 		} else {
 			if (ctx->handover)
 				pr_info("kexec aborted: staying frozen as requested by user space\n");
+			/* Whoever left during the kexec leaves the FDT now. */
+			if (ctx->reboot_left)
+				luo_reserialize(ctx);
 		}
 	}
+	ctx->reboot_left = false;
 	ctx->reboot_froze = false;
 	ctx->abort_cancels = false;
 	/* Unregistrations that waited for the kexec can go on now. */
@@ -514,7 +525,8 @@ static struct luo_incoming *luo_find_incoming(struct luo_ctx *ctx,
  * In the ``updated`` state the participant is linked to the record the
  * previous kernel handed over under the same group and name, if any.
  *
- * Return: 0; -EINVAL for a bad name, group or ops; -EAGAIN if @ctx has not
+ * Return: 0; -EINVAL for a bad name (empty, longer than
+ * %LIVEUPDATE_NAME_MAX or not printable ASCII), group or ops; -EAGAIN if @ctx has not
  * started yet; -EBUSY while ``prepared`` or ``frozen``; -EEXIST if the
  * name is taken in the group.
  */
@@ -527,7 +539,8 @@ int luo_ctx_register(struct luo_ctx *ctx, struct luo_participant *p)
 	    p->group >= LUO_NR_GROUPS)
 		return -EINVAL;
 	len = strnlen(p->name, LIVEUPDATE_NAME_MAX + 1);
-	if (!len || len > LIVEUPDATE_NAME_MAX)
+	/* The next kernel refuses a handover with any other name. */
+	if (!len || len > LIVEUPDATE_NAME_MAX || !luo_name_printable(p->name))
 		return -EINVAL;
 
 	mutex_lock(&ctx->lock);
@@ -580,8 +593,13 @@ EXPORT_SYMBOL_IF_KUNIT(luo_ctx_register);
  * fails). While a kexec is under way (between luo_ctx_reboot() and
  * luo_ctx_reboot_abort()) what @p froze is part of the finalized
  * handover, so @p must not free it: if the update is ``frozen`` the call
- * then waits until the kexec is aborted, and never returns if it happens. Once this returns, LUO
- * never calls @p again. Context: process, may sleep.
+ * waits until the kexec is aborted (and never returns if the kexec
+ * happens), for at most %LUO_UNREGISTER_WAIT; called by the kexec itself
+ * (a reboot notifier or a shutdown callback) it does not wait, and @p is
+ * only unlinked: its data stays in the handover. Do not call it with a
+ * lock held that the kexec path takes (a device lock): the kexec then
+ * stalls until the wait times out. Once this returns, LUO never calls @p
+ * again. Context: process, may sleep.
  *
  * Return: 0, or -ENOENT if @p is not registered.
  */
@@ -596,10 +614,19 @@ int luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p)
 	 * state a kexec preserves nothing of @p, and waiting could stall the
 	 * kexec itself (device shutdown may wait for the caller).
 	 */
-	while (ctx->rebooting && ctx->state == LIVEUPDATE_STATE_FROZEN) {
+	if (ctx->rebooting && ctx->state == LIVEUPDATE_STATE_FROZEN &&
+	    ctx->reboot_task != current) {
+		long left;
+
 		mutex_unlock(&ctx->lock);
-		wait_event(ctx->reboot_done, !READ_ONCE(ctx->rebooting));
+		left = wait_event_timeout(ctx->reboot_done,
+					  !READ_ONCE(ctx->rebooting),
+					  LUO_UNREGISTER_WAIT);
 		mutex_lock(&ctx->lock);
+		if (!left && ctx->rebooting && ctx->handover)
+			pr_err("%s/%s left after waiting %us for the kexec; what it froze may be reused before the next kernel reads it\n",
+			       luo_group_names[p->group], p->name,
+			       LUO_UNREGISTER_WAIT / HZ);
 	}
 	list_for_each_entry(it, &ctx->participants, list) {
 		if (it == p) {
@@ -612,8 +639,15 @@ int luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p)
 		return -ENOENT;
 	}
 
-	if (ctx->state == LIVEUPDATE_STATE_PREPARED ||
-	    ctx->state == LIVEUPDATE_STATE_FROZEN) {
+	if (ctx->rebooting && ctx->state == LIVEUPDATE_STATE_FROZEN) {
+		/* The handover is final: nothing of it is undone. */
+		if (ctx->handover)
+			pr_warn("%s/%s left during the kexec; its frozen data stays in the handover\n",
+				luo_group_names[p->group], p->name);
+		luo_unlink(ctx, p);
+		ctx->reboot_left = true;
+	} else if (ctx->state == LIVEUPDATE_STATE_PREPARED ||
+		   ctx->state == LIVEUPDATE_STATE_FROZEN) {
 		if (ctx->handover)
 			pr_info("%s/%s left the %s update: cancelled, its data is not handed over\n",
 				luo_group_names[p->group], p->name,

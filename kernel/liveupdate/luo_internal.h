@@ -31,6 +31,9 @@ enum luo_group {
 
 extern const char * const luo_group_names[LUO_NR_GROUPS];
 
+/* Longest an unregistration waits for a kexec under way to end. */
+#define LUO_UNREGISTER_WAIT	(10 * HZ)
+
 /**
  * struct luo_participant_ops - what the state machine calls
  * @prepare: see &struct liveupdate_subsystem_ops.prepare; required
@@ -112,6 +115,11 @@ struct luo_incoming {
  * @abort_cancels: the owner went away while @rebooting, so an aborted
  *	kexec cancels even an explicit freeze
  * @reboot_done: woken when @rebooting ends because the kexec was aborted
+ * @reboot_task: the task that passed luo_ctx_reboot(): the kexec itself,
+ *	whose own unregistrations (reboot notifiers, device shutdown) must
+ *	not wait for the kexec to end
+ * @reboot_left: a participant was unlinked while @rebooting and is still
+ *	in the FDT, which an aborted kexec that stays ``frozen`` rebuilds
  * @fdt_folio: outgoing LUO FDT while ``frozen``, else NULL
  *
  * The kernel has one instance; KUnit creates private ones.
@@ -128,6 +136,8 @@ struct luo_ctx {
 	bool reboot_froze;
 	bool abort_cancels;
 	wait_queue_head_t reboot_done;
+	struct task_struct *reboot_task;
+	bool reboot_left;
 	struct folio *fdt_folio;
 };
 
@@ -151,6 +161,7 @@ struct luo_ctx *luo_global_ctx(void);
 int luo_available(void);
 
 /* luo_serialize.c */
+bool luo_name_printable(const char *name);
 int luo_ctx_load(struct luo_ctx *ctx, const void *fdt, size_t size);
 void luo_incoming_free(struct list_head *records);
 int luo_serialize(struct luo_ctx *ctx);

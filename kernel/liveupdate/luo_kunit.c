@@ -419,6 +419,11 @@ static void luo_test_registry(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &bad), -EINVAL);
 	bad.name = "";
 	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &bad), -EINVAL);
+	/* The next kernel would refuse the whole handover for it. */
+	bad.name = "two\nlines";
+	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &bad), -EINVAL);
+	bad.name = "caf\xc3\xa9";
+	KUNIT_EXPECT_EQ(test, luo_ctx_register(&env->ctx, &bad), -EINVAL);
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	bad.name = longname;
@@ -963,6 +968,41 @@ static void luo_test_rebooting_refuses(struct kunit *test)
 					    LIVEUPDATE_EVENT_CANCEL), 0);
 }
 
+/*
+ * The kexec path itself (a reboot notifier, a shutdown callback) may
+ * unregister: it does not wait for itself and undoes nothing of the final
+ * handover; if the kexec is aborted and LUO stays frozen, the FDT is
+ * rebuilt without the participant that left.
+ */
+static void luo_test_unregister_from_kexec(struct kunit *test)
+{
+	struct luo_kunit_env *env = env_create(test, 2);
+	static const int both[] = { 0, 1 };
+	static const int left[] = { 0 };
+	struct folio *fdt;
+
+	KUNIT_ASSERT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), 0);
+	KUNIT_ASSERT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_FREEZE), 0);
+	KUNIT_ASSERT_EQ(test, luo_ctx_reboot(&env->ctx), 0);
+	fdt = env->ctx.fdt_folio;
+	env->nlog = 0;
+
+	/* This task did the reboot: it is the kexec. */
+	KUNIT_EXPECT_EQ(test, luo_ctx_unregister(&env->ctx, &env->parts[1].p),
+			0);
+	KUNIT_EXPECT_EQ(test, env->nlog, 0);
+	KUNIT_EXPECT_PTR_EQ(test, env->ctx.fdt_folio, fdt);
+	expect_fdt_parts(test, env, both, ARRAY_SIZE(both));
+
+	luo_ctx_reboot_abort(&env->ctx);
+	KUNIT_EXPECT_EQ(test, env->ctx.state, LIVEUPDATE_STATE_FROZEN);
+	expect_fdt_parts(test, env, left, ARRAY_SIZE(left));
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&env->ctx,
+					    LIVEUPDATE_EVENT_CANCEL), 0);
+}
+
 /* A blob from a kernel without a group this kernel knows: group empty. */
 static void luo_test_missing_group(struct kunit *test)
 {
@@ -1008,6 +1048,7 @@ static struct kunit_case luo_test_cases[] = {
 	KUNIT_CASE(luo_test_reboot_abort_implicit),
 	KUNIT_CASE(luo_test_reboot_abort_explicit),
 	KUNIT_CASE(luo_test_rebooting_refuses),
+	KUNIT_CASE(luo_test_unregister_from_kexec),
 	KUNIT_CASE(luo_test_missing_group),
 	{}
 };

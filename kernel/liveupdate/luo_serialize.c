@@ -149,7 +149,7 @@ EXPORT_SYMBOL_IF_KUNIT(luo_incoming_free);
  * data, accept printable ASCII only, so that nothing can forge a log line
  * or a sysfs record.
  */
-static bool luo_name_printable(const char *name)
+bool luo_name_printable(const char *name)
 {
 	for (; *name; name++)
 		if (*name < 0x20 || *name > 0x7e)
