@@ -15,6 +15,7 @@
 #include <linux/kexec_handover.h>
 #include <linux/libfdt.h>
 #include <linux/memblock.h>
+#include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/page-isolation.h>
@@ -506,15 +507,16 @@ static unsigned long kho_release_run(const struct kho_mem_run *r,
 	return n;
 }
 
-/* Restoring is over once this runs; make the watermarks count the memory. */
+/*
+ * Restoring is over once this runs: recompute the watermarks and lowmem
+ * reserves for the memory that came back, as memory hotplug does, and not
+ * while memory is being onlined or offlined.
+ */
 static void kho_recompute_reserves(void)
 {
-#ifdef CONFIG_MEMORY_HOTPLUG
+	get_online_mems();
 	init_per_zone_wmark_min();
-#else
-	calculate_min_free_kbytes();
-	setup_per_zone_wmarks();
-#endif
+	put_online_mems();
 }
 
 /**
