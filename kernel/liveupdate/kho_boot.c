@@ -39,6 +39,14 @@
 
 #include "kho_internal.h"
 
+/*
+ * Scratch this kernel sets aside covers whole pageblocks, as a CMA area
+ * must, so that its migratetype covers exactly scratch when the next
+ * kernel inherits it (without THP a pageblock is larger than 2 MiB).
+ */
+#define KHO_SCRATCH_ALLOC_ALIGN	\
+	max_t(phys_addr_t, KHO_SCRATCH_ALIGN, CMA_MIN_ALIGNMENT_BYTES)
+
 /* Early mappings of preserved data are made in pieces of at most this. */
 #define KHO_MAP_WINDOW		SZ_64K
 
@@ -292,8 +300,9 @@ static const char * __init kho_validate(struct kho_run_check *chk)
 	if (!prop || len <= 0 || strnlen(prop, len) == len)
 		return "root FDT has no compatible string";
 	if (strcmp(prop, KHO_FDT_COMPATIBLE))
-		return kho_why("unknown handover format \"%.32s\" (this kernel understands version \"%s\")",
-			       (const char *)prop, KHO_FDT_COMPATIBLE);
+		return kho_why("unknown handover format \"%*pE\" (this kernel understands version \"%s\")",
+			       (int)min_t(size_t, len - 1, 32), prop,
+			       KHO_FDT_COMPATIBLE);
 
 	map = kho_early_mem_map(&nr_chunks);
 	if (!map)
@@ -624,7 +633,7 @@ void __init kho_reserve_scratch(void)
 		size = div_u64((u64)total * kho_scratch_percent, 100);
 	else
 		size = kho_scratch_bytes;
-	size = round_up(size, KHO_SCRATCH_ALIGN);
+	size = round_up(size, KHO_SCRATCH_ALLOC_ALIGN);
 
 	if (size > total / 2) {
 		pr_err("scratch %llu MiB > half of RAM %llu MiB: disabled, lower kho_scratch=\n",
@@ -633,9 +642,11 @@ void __init kho_reserve_scratch(void)
 	}
 
 	/* Stay inside ZONE_DMA32 if possible: CMA must not span zones. */
-	base = memblock_phys_alloc_range(size, KHO_SCRATCH_ALIGN, SZ_16M, SZ_4G);
+	base = memblock_phys_alloc_range(size, KHO_SCRATCH_ALLOC_ALIGN, SZ_16M,
+					 SZ_4G);
 	if (!base)
-		base = memblock_phys_alloc_range(size, KHO_SCRATCH_ALIGN, SZ_4G,
+		base = memblock_phys_alloc_range(size, KHO_SCRATCH_ALLOC_ALIGN,
+						 SZ_4G,
 						 MEMBLOCK_ALLOC_ANYWHERE);
 	if (!base) {
 		pr_err("cannot allocate %llu MiB of scratch; KHO disabled, lower kho_scratch=\n",

@@ -177,9 +177,12 @@ static int luo_parse_record(const void *fdt, int node, enum luo_group group,
 	const void *val;
 	int prop, len;
 
+	/* Strings of the blob are logged escaped: they could forge lines. */
 	if (fdt_first_subnode(fdt, node) != -FDT_ERR_NOTFOUND) {
-		pr_err("LUO FDT: record %s/%s has a child node\n",
-		       luo_group_names[group], fdt_get_name(fdt, node, NULL));
+		const char *nname = fdt_get_name(fdt, node, &len);
+
+		pr_err("LUO FDT: record %s/%*pE has a child node\n",
+		       luo_group_names[group], nname ? len : 0, nname);
 		return -EINVAL;
 	}
 
@@ -204,8 +207,9 @@ static int luo_parse_record(const void *fdt, int node, enum luo_group group,
 			}
 			data = val;
 		} else {
-			pr_err("LUO FDT: unexpected property '%s' in %s\n",
-			       pname, luo_group_names[group]);
+			pr_err("LUO FDT: unexpected property '%*pE' in %s\n",
+			       (int)strlen(pname), pname,
+			       luo_group_names[group]);
 			return -EINVAL;
 		}
 	}
@@ -245,14 +249,14 @@ static int luo_fdt_parse_groups(const void *fdt, struct list_head *records)
 {
 	bool seen[LUO_NR_GROUPS] = { };
 	const char *gname;
-	int node, child, g, err;
+	int node, child, g, err, len;
 
 	fdt_for_each_subnode(node, fdt, 0) {
-		gname = fdt_get_name(fdt, node, NULL);
+		gname = fdt_get_name(fdt, node, &len);
 		g = gname ? luo_group_index(gname) : -1;
 		if (g < 0) {
-			pr_err("LUO FDT: unknown participant group '%s' (from a newer kernel?)\n",
-			       gname ?: "?");
+			pr_err("LUO FDT: unknown participant group '%*pE' (from a newer kernel?)\n",
+			       gname ? len : 0, gname);
 			return -EINVAL;
 		}
 		if (seen[g]) {
@@ -312,8 +316,8 @@ VISIBLE_IF_KUNIT int luo_fdt_parse(const void *fdt, size_t size,
 		return -EINVAL;
 	}
 	if (strcmp(compat, LUO_FDT_COMPATIBLE)) {
-		pr_err("LUO FDT: unknown version '%s', this kernel knows '%s'\n",
-		       compat, LUO_FDT_COMPATIBLE);
+		pr_err("LUO FDT: unknown version '%*pE', this kernel knows '%s'\n",
+		       len - 1, compat, LUO_FDT_COMPATIBLE);
 		return -EPROTONOSUPPORT;
 	}
 
