@@ -11,6 +11,7 @@
 #include <linux/errno.h>
 #include <uapi/linux/liveupdate.h>
 
+struct file;
 struct liveupdate_subsystem;
 struct luo_participant;
 
@@ -88,6 +89,54 @@ int liveupdate_event(u32 event);
 void liveupdate_owner_release(void);
 int liveupdate_reboot(void);
 void liveupdate_reboot_abort(void);
+
+/* Largest ioctl structure liveupdate_ioctl_dispatch() copies in. */
+#define LIVEUPDATE_UCMD_MAX	128
+
+/**
+ * struct liveupdate_ucmd - one ioctl call on a LUO file
+ * @ubuffer: the caller's argument
+ * @user_size: the size the caller gave, the first u32 of its structure
+ * @cmd: the kernel's copy, zero-filled past what the caller passed
+ */
+struct liveupdate_ucmd {
+	void __user *ubuffer;
+	u32 user_size;
+	void *cmd;
+};
+
+/**
+ * struct liveupdate_ioctl_op - one command of an ioctl table
+ * @size: size of the kernel's structure
+ * @min_size: smallest @size the caller may pass
+ * @ioctl_num: the full ioctl number
+ * @execute: runs the command; its second argument is the dispatcher's
+ */
+struct liveupdate_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int ioctl_num;
+	int (*execute)(struct liveupdate_ucmd *ucmd, void *priv);
+};
+
+/* Entry of an ioctl table indexed by number, for a structure up to @_last. */
+#define LIVEUPDATE_IOCTL_OP(_ioctl, _fn, _struct, _last, _base)		\
+	[_IOC_NR(_ioctl) - (_base)] = {					\
+		.size = sizeof(_struct) +				\
+			BUILD_BUG_ON_ZERO(sizeof(_struct) >		\
+					  LIVEUPDATE_UCMD_MAX),		\
+		.min_size = offsetofend(_struct, _last),		\
+		.ioctl_num = _ioctl,					\
+		.execute = _fn,						\
+	}
+
+long liveupdate_ioctl_dispatch(const struct liveupdate_ioctl_op *ops,
+			       unsigned int nr_ops, unsigned int base,
+			       unsigned int cmd, unsigned long arg, void *priv);
+int liveupdate_ucmd_respond(struct liveupdate_ucmd *ucmd, size_t len);
+int liveupdate_session_create(const u8 *name, struct file **filep);
+int liveupdate_session_retrieve(const u8 *name, struct file **filep);
+int liveupdate_session_install(int fd, struct file *file, int err);
 
 #else /* !CONFIG_LIVEUPDATE */
 

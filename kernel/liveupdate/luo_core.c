@@ -163,6 +163,17 @@ void luo_ctx_destroy(struct luo_ctx *ctx)
 }
 EXPORT_SYMBOL_IF_KUNIT(luo_ctx_destroy);
 
+/* Is any participant of @group registered? */
+static bool luo_has_group(struct luo_ctx *ctx, enum luo_group group)
+{
+	struct luo_participant *p;
+
+	list_for_each_entry(p, &ctx->participants, list)
+		if (p->group == group)
+			return true;
+	return false;
+}
+
 /* Undo one participant's prepare (and freeze), if it was prepared. */
 static void luo_cancel_one(struct luo_participant *p)
 {
@@ -401,6 +412,21 @@ int luo_ctx_reboot(struct luo_ctx *ctx)
 		goto out;
 	}
 	switch (ctx->state) {
+	case LIVEUPDATE_STATE_NORMAL:
+		/* As on mainline, a kexec hands every open session over. */
+		if (!luo_has_group(ctx, LUO_GROUP_SESSIONS))
+			break;
+		if (ctx->handover && !kho_is_enabled()) {
+			pr_warn("kexec with sessions open, but KHO is disabled: nothing is handed over\n");
+			break;
+		}
+		if (ctx->handover)
+			pr_info("kexec with sessions open: preparing and freezing\n");
+		err = luo_do_prepare(ctx);
+		if (!err)
+			err = luo_do_freeze(ctx);
+		froze = true;
+		break;
 	case LIVEUPDATE_STATE_PREPARED:
 		err = luo_do_freeze(ctx);
 		froze = true;
@@ -735,3 +761,68 @@ int luo_ctx_retrieve_name(struct luo_ctx *ctx, enum luo_group group,
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(luo_ctx_retrieve_name);
+
+/**
+ * luo_ctx_claim() - take a record of the previous kernel, once
+ * @ctx: the instance
+ * @group: the participant group
+ * @name: the record's name
+ * @data: where to store its data
+ *
+ * For participants that are not registered under the name (a retrieved
+ * session): the record is marked reclaimed, and a second claim fails.
+ *
+ * Return: 0; -ENODATA if @ctx is not ``updated``; -ENOENT if nothing was
+ * handed over under that name; -EALREADY if it was claimed or a registered
+ * participant owns it.
+ */
+int luo_ctx_claim(struct luo_ctx *ctx, enum luo_group group,
+		  const char *name, u64 *data)
+{
+	struct luo_incoming *rec;
+	int err = 0;
+
+	mutex_lock(&ctx->lock);
+	rec = luo_find_incoming(ctx, group, name);
+	if (ctx->state != LIVEUPDATE_STATE_UPDATED) {
+		err = -ENODATA;
+	} else if (!rec) {
+		err = -ENOENT;
+	} else if (rec->claimed || rec->owner) {
+		err = -EALREADY;
+	} else {
+		*data = rec->data;
+		mutex_lock(&ctx->list_lock);
+		rec->claimed = true;
+		mutex_unlock(&ctx->list_lock);
+	}
+	mutex_unlock(&ctx->lock);
+
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(luo_ctx_claim);
+
+/**
+ * luo_ctx_unclaimed() - is a record of the previous kernel still unclaimed
+ * @ctx: the instance
+ * @group: the participant group
+ * @name: the record's name
+ *
+ * Return: true while @ctx is ``updated`` and a record of that name was
+ * handed over that nobody claimed or owns.
+ */
+bool luo_ctx_unclaimed(struct luo_ctx *ctx, enum luo_group group,
+		       const char *name)
+{
+	struct luo_incoming *rec;
+	bool ret;
+
+	mutex_lock(&ctx->lock);
+	rec = luo_find_incoming(ctx, group, name);
+	ret = ctx->state == LIVEUPDATE_STATE_UPDATED && rec && !rec->claimed &&
+	      !rec->owner;
+	mutex_unlock(&ctx->lock);
+
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(luo_ctx_unclaimed);

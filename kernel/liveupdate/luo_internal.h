@@ -18,6 +18,7 @@ struct folio;
 /**
  * enum luo_group - kinds of participants
  * @LUO_GROUP_SUBSYSTEMS: &struct liveupdate_subsystem (luo_subsystems.c)
+ * @LUO_GROUP_SESSIONS: outgoing sessions (luo_session.c)
  * @LUO_NR_GROUPS: number of groups
  *
  * Each group is one node of the LUO FDT. Later kinds (preserved files,
@@ -26,6 +27,7 @@ struct folio;
  */
 enum luo_group {
 	LUO_GROUP_SUBSYSTEMS,
+	LUO_GROUP_SESSIONS,
 	LUO_NR_GROUPS,
 };
 
@@ -154,6 +156,10 @@ int luo_ctx_retrieve(struct luo_ctx *ctx, struct luo_participant *p,
 		     u64 *data);
 int luo_ctx_retrieve_name(struct luo_ctx *ctx, enum luo_group group,
 			  const char *name, u64 *data);
+int luo_ctx_claim(struct luo_ctx *ctx, enum luo_group group,
+		  const char *name, u64 *data);
+bool luo_ctx_unclaimed(struct luo_ctx *ctx, enum luo_group group,
+		       const char *name);
 const char *luo_state_name(enum liveupdate_state state);
 
 /* luo_instance.c */

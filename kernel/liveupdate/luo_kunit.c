@@ -574,6 +574,57 @@ static void luo_test_handover_cycle(struct kunit *test)
 	env_destroy(old);
 }
 
+/*
+ * Sessions: a kexec while normal with a session registered prepares and
+ * freezes implicitly; the next kernel claims a session's record once.
+ */
+static void luo_test_sessions(struct kunit *test)
+{
+	struct luo_kunit_env *old = env_create(test, 1);
+	struct luo_kunit_env *new = env_create(test, 0);
+	struct folio *folio;
+	u64 data = 0;
+
+	/* part1 stands for a session. */
+	old->parts[1].p.group = LUO_GROUP_SESSIONS;
+	KUNIT_ASSERT_EQ(test, luo_ctx_register(&old->ctx, &old->parts[1].p),
+			0);
+	KUNIT_ASSERT_EQ(test, luo_ctx_reboot(&old->ctx), 0);
+	KUNIT_EXPECT_EQ(test, old->ctx.state, LIVEUPDATE_STATE_FROZEN);
+	folio = old->ctx.fdt_folio;
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+
+	env_reinit(new);
+	KUNIT_ASSERT_EQ(test, luo_ctx_load(&new->ctx, folio_address(folio),
+					   folio_size(folio)), 0);
+	KUNIT_EXPECT_TRUE(test, luo_ctx_unclaimed(&new->ctx,
+						  LUO_GROUP_SESSIONS,
+						  "part1"));
+	/* The group is part of the lookup. */
+	KUNIT_EXPECT_EQ(test, luo_ctx_claim(&new->ctx, LUO_GROUP_SUBSYSTEMS,
+					    "part1", &data), -ENOENT);
+	KUNIT_EXPECT_EQ(test, luo_ctx_claim(&new->ctx, LUO_GROUP_SESSIONS,
+					    "nobody", &data), -ENOENT);
+	KUNIT_EXPECT_EQ(test, luo_ctx_claim(&new->ctx, LUO_GROUP_SESSIONS,
+					    "part1", &data), 0);
+	KUNIT_EXPECT_EQ(test, data, 0x1101);
+	KUNIT_EXPECT_FALSE(test, luo_ctx_unclaimed(&new->ctx,
+						   LUO_GROUP_SESSIONS,
+						   "part1"));
+	KUNIT_EXPECT_EQ(test, luo_ctx_claim(&new->ctx, LUO_GROUP_SESSIONS,
+					    "part1", &data), -EALREADY);
+	KUNIT_EXPECT_EQ(test, luo_ctx_event(&new->ctx,
+					    LIVEUPDATE_EVENT_FINISH), 0);
+	KUNIT_EXPECT_EQ(test, luo_ctx_claim(&new->ctx, LUO_GROUP_SESSIONS,
+					    "part1", &data), -ENODATA);
+	env_destroy(new);
+
+	/* The kexec "failed": the implicit freeze is undone. */
+	luo_ctx_reboot_abort(&old->ctx);
+	KUNIT_EXPECT_EQ(test, old->ctx.state, LIVEUPDATE_STATE_NORMAL);
+	env_destroy(old);
+}
+
 /* How to spoil a blob that would otherwise be valid. */
 struct bad_blob {
 	const char *desc;
@@ -1049,6 +1100,7 @@ static struct kunit_case luo_test_cases[] = {
 	KUNIT_CASE(luo_test_reboot_abort_explicit),
 	KUNIT_CASE(luo_test_rebooting_refuses),
 	KUNIT_CASE(luo_test_unregister_from_kexec),
+	KUNIT_CASE(luo_test_sessions),
 	KUNIT_CASE(luo_test_missing_group),
 	{}
 };

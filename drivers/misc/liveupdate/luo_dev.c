@@ -23,11 +23,12 @@
  *
  * Every ioctl takes a structure beginning with ``__u32 size``. One table
  * below gives, for each command, the kernel's structure size and the
- * smallest size accepted; the common code checks @size against both and
- * copies the structure in with copy_struct_from_user(), so handlers only
- * check their own fields. The table is indexed by the ioctl number so that
- * the mainline-compatible session commands (numbers 0x00 and 0x01) can be
- * added next to the control commands (0x10 and up).
+ * smallest size accepted; liveupdate_ioctl_dispatch() checks @size against
+ * both and copies the structure in with copy_struct_from_user(), so
+ * handlers only check their own fields. The table is indexed by the ioctl
+ * number: mainline's session commands (0x00 and 0x01) next to the control
+ * commands (0x10 and up). A session lives on its own fd (see
+ * kernel/liveupdate/luo_session.c) and outlives the device's.
  */
 
 #define pr_fmt(fmt) "liveupdate: " fmt
@@ -40,37 +41,9 @@
 #include <linux/module.h>
 #include <linux/uaccess.h>
 
-/* Every command's argument, so one buffer on the stack holds any of them. */
-union luo_ucmd_buffer {
-	struct liveupdate_ioctl_get_state get_state;
-	struct liveupdate_ioctl_set_event set_event;
-};
-
-struct luo_ucmd {
-	void __user *ubuffer;
-	u32 user_size;
-	void *cmd;
-};
-
-struct luo_ioctl_op {
-	unsigned int size;
-	unsigned int min_size;
-	unsigned int ioctl_num;
-	int (*execute)(struct luo_ucmd *ucmd);
-};
-
 static atomic_t luo_dev_busy = ATOMIC_INIT(0);
 
-/* Copy the kernel's structure back, truncated to what userspace knows. */
-static int luo_ucmd_respond(struct luo_ucmd *ucmd, size_t cmd_len)
-{
-	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
-			 min_t(size_t, ucmd->user_size, cmd_len)))
-		return -EFAULT;
-	return 0;
-}
-
-static int luo_ioctl_get_state(struct luo_ucmd *ucmd)
+static int luo_ioctl_get_state(struct liveupdate_ucmd *ucmd, void *priv)
 {
 	struct liveupdate_ioctl_get_state *cmd = ucmd->cmd;
 
@@ -81,10 +54,10 @@ static int luo_ioctl_get_state(struct luo_ucmd *ucmd)
 
 	cmd->state = liveupdate_state();
 
-	return luo_ucmd_respond(ucmd, sizeof(*cmd));
+	return liveupdate_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
-static int luo_ioctl_set_event(struct luo_ucmd *ucmd)
+static int luo_ioctl_set_event(struct liveupdate_ucmd *ucmd, void *priv)
 {
 	struct liveupdate_ioctl_set_event *cmd = ucmd->cmd;
 
@@ -96,55 +69,65 @@ static int luo_ioctl_set_event(struct luo_ucmd *ucmd)
 	return liveupdate_event(cmd->event);
 }
 
-#define LUO_IOCTL_OP(_ioctl, _fn, _struct, _last)			\
-	[_IOC_NR(_ioctl)] = {						\
-		.size = sizeof(_struct) +				\
-			BUILD_BUG_ON_ZERO(sizeof(union luo_ucmd_buffer) < \
-					  sizeof(_struct)),		\
-		.min_size = offsetofend(_struct, _last),		\
-		.ioctl_num = _ioctl,					\
-		.execute = _fn,						\
-	}
+/* The fd goes to user space first; it is installed only if that worked. */
+static int luo_ioctl_session(struct liveupdate_ucmd *ucmd, int fd,
+			     struct file *file)
+{
+	struct liveupdate_ioctl_create_session *cmd = ucmd->cmd;
 
-static const struct luo_ioctl_op luo_ioctl_ops[] = {
-	LUO_IOCTL_OP(LIVEUPDATE_IOCTL_GET_STATE, luo_ioctl_get_state,
-		     struct liveupdate_ioctl_get_state, __reserved),
-	LUO_IOCTL_OP(LIVEUPDATE_IOCTL_SET_EVENT, luo_ioctl_set_event,
-		     struct liveupdate_ioctl_set_event, __reserved),
+	if (fd < 0)
+		return fd;
+	cmd->fd = fd;
+	fd = liveupdate_session_install(fd, file,
+					liveupdate_ucmd_respond(ucmd,
+								sizeof(*cmd)));
+	return fd < 0 ? fd : 0;
+}
+
+static int luo_ioctl_create_session(struct liveupdate_ucmd *ucmd, void *priv)
+{
+	struct liveupdate_ioctl_create_session *cmd = ucmd->cmd;
+	struct file *file;
+	int fd;
+
+	fd = liveupdate_session_create(cmd->name, &file);
+	return luo_ioctl_session(ucmd, fd, file);
+}
+
+static int luo_ioctl_retrieve_session(struct liveupdate_ucmd *ucmd,
+				      void *priv)
+{
+	struct liveupdate_ioctl_retrieve_session *cmd = ucmd->cmd;
+	struct file *file;
+	int fd;
+
+	BUILD_BUG_ON(sizeof(*cmd) !=
+		     sizeof(struct liveupdate_ioctl_create_session));
+	fd = liveupdate_session_retrieve(cmd->name, &file);
+	return luo_ioctl_session(ucmd, fd, file);
+}
+
+#define LUO_DEV_OP(_ioctl, _fn, _struct, _last) \
+	LIVEUPDATE_IOCTL_OP(_ioctl, _fn, _struct, _last, 0)
+
+static const struct liveupdate_ioctl_op luo_ioctl_ops[] = {
+	LUO_DEV_OP(LIVEUPDATE_IOCTL_CREATE_SESSION, luo_ioctl_create_session,
+		   struct liveupdate_ioctl_create_session, name),
+	LUO_DEV_OP(LIVEUPDATE_IOCTL_RETRIEVE_SESSION,
+		   luo_ioctl_retrieve_session,
+		   struct liveupdate_ioctl_retrieve_session, name),
+	LUO_DEV_OP(LIVEUPDATE_IOCTL_GET_STATE, luo_ioctl_get_state,
+		   struct liveupdate_ioctl_get_state, __reserved),
+	LUO_DEV_OP(LIVEUPDATE_IOCTL_SET_EVENT, luo_ioctl_set_event,
+		   struct liveupdate_ioctl_set_event, __reserved),
 };
 
 static long luo_dev_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
-	const struct luo_ioctl_op *op;
-	union luo_ucmd_buffer buf;
-	struct luo_ucmd ucmd = {};
-	unsigned int nr;
-	int err;
-
-	nr = _IOC_NR(cmd);
-	if (nr >= ARRAY_SIZE(luo_ioctl_ops))
-		return -ENOTTY;
-	op = &luo_ioctl_ops[nr];
-	if (!op->execute || op->ioctl_num != cmd)
-		return -ENOTTY;
-
-	ucmd.ubuffer = (void __user *)arg;
-	err = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
-	if (err)
-		return err;
-	if (ucmd.user_size < op->min_size)
-		return -EINVAL;
-	if (ucmd.user_size > PAGE_SIZE)
-		return -E2BIG;
-
-	ucmd.cmd = &buf;
-	err = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
-				    ucmd.user_size);
-	if (err)
-		return err;
-
-	return op->execute(&ucmd);
+	return liveupdate_ioctl_dispatch(luo_ioctl_ops,
+					 ARRAY_SIZE(luo_ioctl_ops), 0, cmd,
+					 arg, NULL);
 }
 
 static int luo_dev_open(struct inode *inode, struct file *file)

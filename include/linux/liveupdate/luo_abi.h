@@ -63,6 +63,13 @@
 /* Group of &struct liveupdate_subsystem participants. */
 #define LUO_FDT_GROUP_SUBSYSTEMS	"subsystems"
 
+/*
+ * Group of sessions, one record per session of the outgoing kernel, named
+ * as the session. Its data is 0: no file is handed over yet (a later
+ * kernel that hands files over points it at the session's file table).
+ */
+#define LUO_FDT_GROUP_SESSIONS		"sessions"
+
 #define LUO_FDT_PROP_NAME		"name"
 #define LUO_FDT_PROP_DATA		"data"
 

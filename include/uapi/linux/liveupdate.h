@@ -68,12 +68,26 @@
 
 /*
  * Numbers 0x00-0x0f on /dev/liveupdate and 0x40-0x4f on session files are
- * kept for mainline-compatible session ioctls; control ioctls use 0x10 and up.
+ * mainline's session ioctls, with mainline's numbers and layouts; the
+ * control ioctls of the state machine use 0x10 and up.
  */
 enum {
+	LIVEUPDATE_CMD_CREATE_SESSION = 0x00,
+	LIVEUPDATE_CMD_RETRIEVE_SESSION = 0x01,
 	LIVEUPDATE_CMD_GET_STATE = 0x10,
 	LIVEUPDATE_CMD_SET_EVENT = 0x11,
 };
+
+enum {
+	LIVEUPDATE_CMD_SESSION_BASE = 0x40,
+	LIVEUPDATE_CMD_SESSION_PRESERVE_FD = LIVEUPDATE_CMD_SESSION_BASE,
+	LIVEUPDATE_CMD_SESSION_RETRIEVE_FD = 0x41,
+	LIVEUPDATE_CMD_SESSION_FINISH = 0x42,
+	LIVEUPDATE_CMD_SESSION_GET_NAME = 0x43,
+};
+
+/* Room for a session name: 1 to 63 bytes and the NUL. */
+#define LIVEUPDATE_SESSION_NAME_LENGTH	64
 
 /**
  * enum liveupdate_state - state of the Live Update Orchestrator
@@ -158,5 +172,125 @@ struct liveupdate_ioctl_set_event {
 };
 #define LIVEUPDATE_IOCTL_SET_EVENT \
 	_IO(LIVEUPDATE_IOCTL_TYPE, LIVEUPDATE_CMD_SET_EVENT)
+
+/**
+ * DOC: Sessions
+ * A session groups the files one process hands over to the next kernel.
+ * It is created on /dev/liveupdate and then lives on its own file
+ * descriptor (O_CLOEXEC, O_RDWR), which the process keeps open through
+ * the kexec; /dev/liveupdate itself may be closed again. Closing the fd
+ * of a session created in this kernel drops everything it preserved from
+ * the update. In the next kernel the process retrieves the session by
+ * name, once, takes its files back by token and finishes it; closing a
+ * retrieved session's fd finishes it too. A kexec while LUO is ``normal``
+ * and any session is open prepares and freezes implicitly.
+ */
+
+/**
+ * struct liveupdate_ioctl_create_session - ioctl(LIVEUPDATE_IOCTL_CREATE_SESSION)
+ * @size: sizeof(struct liveupdate_ioctl_create_session)
+ * @fd: Output: file descriptor of the new session
+ * @name: Session name: 1 to 63 printable ASCII bytes, then a NUL
+ *
+ * Create an outgoing session. Errors: EINVAL for an empty, unterminated or
+ * not printable name; EEXIST if a session of this kernel has the name, or
+ * a session of the previous kernel with that name was not retrieved yet;
+ * EBUSY once PREPARE has started (the set of sessions is fixed until the
+ * kexec or CANCEL); ENOMEM; EMFILE.
+ */
+struct liveupdate_ioctl_create_session {
+	__u32 size;
+	__s32 fd;
+	__u8 name[LIVEUPDATE_SESSION_NAME_LENGTH];
+};
+#define LIVEUPDATE_IOCTL_CREATE_SESSION \
+	_IO(LIVEUPDATE_IOCTL_TYPE, LIVEUPDATE_CMD_CREATE_SESSION)
+
+/**
+ * struct liveupdate_ioctl_retrieve_session - ioctl(LIVEUPDATE_IOCTL_RETRIEVE_SESSION)
+ * @size: sizeof(struct liveupdate_ioctl_retrieve_session)
+ * @fd: Output: file descriptor of the retrieved session
+ * @name: Name the session had in the previous kernel, NUL-terminated
+ *
+ * Retrieve a session the previous kernel handed over; only in the
+ * ``updated`` state, until FINISH. Errors: ENOENT if no session of that
+ * name was handed over (or this kernel was not live updated); EINVAL for a
+ * bad name or a session already retrieved; ENOMEM; EMFILE.
+ */
+struct liveupdate_ioctl_retrieve_session {
+	__u32 size;
+	__s32 fd;
+	__u8 name[LIVEUPDATE_SESSION_NAME_LENGTH];
+};
+#define LIVEUPDATE_IOCTL_RETRIEVE_SESSION \
+	_IO(LIVEUPDATE_IOCTL_TYPE, LIVEUPDATE_CMD_RETRIEVE_SESSION)
+
+/**
+ * struct liveupdate_session_preserve_fd - ioctl(LIVEUPDATE_SESSION_PRESERVE_FD)
+ * @size: sizeof(struct liveupdate_session_preserve_fd)
+ * @fd: File descriptor to preserve
+ * @token: Value that names the file in the next kernel, unique in the
+ *	session
+ *
+ * Preserve a file in an outgoing session. Errors: EBADF for a bad @fd;
+ * ENOENT if no handler can preserve files of its type (this kernel has no
+ * file handler yet, so every file gets ENOENT); EINVAL on a retrieved
+ * session.
+ */
+struct liveupdate_session_preserve_fd {
+	__u32 size;
+	__s32 fd;
+	__aligned_u64 token;
+};
+#define LIVEUPDATE_SESSION_PRESERVE_FD \
+	_IO(LIVEUPDATE_IOCTL_TYPE, LIVEUPDATE_CMD_SESSION_PRESERVE_FD)
+
+/**
+ * struct liveupdate_session_retrieve_fd - ioctl(LIVEUPDATE_SESSION_RETRIEVE_FD)
+ * @size: sizeof(struct liveupdate_session_retrieve_fd)
+ * @fd: Output: a new O_CLOEXEC file descriptor for the file
+ * @token: The token the file was preserved with
+ *
+ * Take a file of a retrieved session back. Errors: ENOENT for a token the
+ * session does not hold; EINVAL on a session of this kernel.
+ */
+struct liveupdate_session_retrieve_fd {
+	__u32 size;
+	__s32 fd;
+	__aligned_u64 token;
+};
+#define LIVEUPDATE_SESSION_RETRIEVE_FD \
+	_IO(LIVEUPDATE_IOCTL_TYPE, LIVEUPDATE_CMD_SESSION_RETRIEVE_FD)
+
+/**
+ * struct liveupdate_session_finish - ioctl(LIVEUPDATE_SESSION_FINISH)
+ * @size: sizeof(struct liveupdate_session_finish)
+ * @reserved: Must be 0
+ *
+ * End the restoration of a retrieved session. Errors: EINVAL on a session
+ * of this kernel.
+ */
+struct liveupdate_session_finish {
+	__u32 size;
+	__u32 reserved;
+};
+#define LIVEUPDATE_SESSION_FINISH \
+	_IO(LIVEUPDATE_IOCTL_TYPE, LIVEUPDATE_CMD_SESSION_FINISH)
+
+/**
+ * struct liveupdate_session_get_name - ioctl(LIVEUPDATE_SESSION_GET_NAME)
+ * @size: sizeof(struct liveupdate_session_get_name)
+ * @reserved: Must be 0
+ * @name: Output: the session's name, NUL-terminated
+ *
+ * Read the name of a session, of this kernel or retrieved.
+ */
+struct liveupdate_session_get_name {
+	__u32 size;
+	__u32 reserved;
+	__u8 name[LIVEUPDATE_SESSION_NAME_LENGTH];
+};
+#define LIVEUPDATE_SESSION_GET_NAME \
+	_IO(LIVEUPDATE_IOCTL_TYPE, LIVEUPDATE_CMD_SESSION_GET_NAME)
 
 #endif /* _UAPI_LINUX_LIVEUPDATE_H */

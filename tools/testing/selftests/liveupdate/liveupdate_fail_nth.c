@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Make every allocation on the PREPARE and FREEZE paths of the Live Update
- * Orchestrator, and on the KHO test client's preserve path, fail in turn,
+ * Orchestrator (also with a session open), on CREATE_SESSION, and on the
+ * KHO test client's preserve path, fail in turn,
  * with the task's fail-nth knob, and check after each one that the
  * operation either succeeded or failed cleanly: the state is back to
  * normal and KHO holds exactly what it held before, so nothing that was
@@ -233,6 +234,69 @@ TEST_F(fail_nth, kho_preserve)
 	ASSERT_LT(n, MAX_FAULTS);
 	ASSERT_LT(1, n);
 	TH_LOG("kho preserve: %d fault points, each failed cleanly", n - 1);
+}
+
+/* Creates session @name on @dev: its fd, or -errno. */
+static int create_session(int dev, const char *name)
+{
+	struct liveupdate_ioctl_create_session arg = { .size = sizeof(arg) };
+
+	memcpy(arg.name, name, strlen(name));
+	return ioctl(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &arg) ? -errno :
+								    arg.fd;
+}
+
+/* The lowest free fd: a failed call must not have taken one. */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	close(fd);
+	return fd;
+}
+
+TEST_F(fail_nth, freeze_with_session)
+{
+	int s = create_session(self->fd, "nth-freeze");
+	int n;
+
+	ASSERT_LE(0, s);
+	n = fail_each(_metadata, self, true, LIVEUPDATE_EVENT_FREEZE,
+		      LIVEUPDATE_STATE_FROZEN);
+	ASSERT_LT(0, n);
+	close(s);
+	TH_LOG("freeze with a session: %d fault points, each failed cleanly",
+	       n);
+}
+
+/* Each failure leaves no fd behind and the name free. */
+TEST_F(fail_nth, create_session)
+{
+	int n, fd, injected, free_fd = lowest_free_fd();
+
+	for (n = 1; n < MAX_FAULTS; n++) {
+		ASSERT_EQ(0, fail_nth_set(n));
+		fd = create_session(self->fd, "nth");
+		injected = fail_nth_injected();
+		ASSERT_EQ(0, fail_nth_set(0));
+		ASSERT_LE(0, injected);
+		if (fd < 0) {
+			ASSERT_TRUE(fd == -ENOMEM || fd == -EMFILE)
+				TH_LOG("fault %d: create failed with %s", n,
+				       strerror(-fd));
+			ASSERT_EQ(free_fd, lowest_free_fd());
+			fd = create_session(self->fd, "nth");
+			ASSERT_LE(0, fd) TH_LOG("fault %d: name still taken",
+						n);
+		}
+		close(fd);
+		expect_clean(_metadata, self, n);
+		if (!injected)
+			break;
+	}
+	ASSERT_LT(n, MAX_FAULTS);
+	ASSERT_LT(1, n);
+	TH_LOG("create session: %d fault points, each failed cleanly", n - 1);
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live Update Orchestrator (LUO): sessions, the user ABI of mainline's LUO.
+ */
+
+/**
+ * DOC: LUO sessions
+ *
+ * A session is a named container of preserved files that one process owns
+ * through a file descriptor. The user ABI is mainline's: a process creates
+ * a session on /dev/liveupdate (%LIVEUPDATE_IOCTL_CREATE_SESSION), may
+ * close /dev/liveupdate again, and drives the session through its own fd.
+ * Several processes hold sessions at once, each its own.
+ *
+ * An outgoing session is a participant of the state machine in the
+ * ``sessions`` group, under its own name: PREPARE, FREEZE and CANCEL reach
+ * it like any subsystem, and the next kernel finds its record by name. A
+ * session can be created while LUO is ``normal`` or ``updated``; once
+ * PREPARE started, the set of sessions is fixed (EBUSY). A mainline kernel
+ * has no PREPARE step and serializes its sessions when it kexecs; here
+ * too, a kexec while ``normal`` with any session open prepares and freezes
+ * implicitly (luo_ctx_reboot()), so software written for mainline works
+ * unchanged. The process keeps its session fd open through the kexec.
+ *
+ * Closing an outgoing session's fd unregisters it: what it preserved is
+ * no longer handed over (while ``prepared`` or ``frozen`` it is cancelled
+ * and dropped from the update).
+ *
+ * In the ``updated`` kernel, %LIVEUPDATE_IOCTL_RETRIEVE_SESSION claims the
+ * record the previous kernel handed over under a name, once: a second
+ * retrieval fails with EINVAL, an unknown name with ENOENT. A retrieved
+ * session is not handed over again; to carry files through another
+ * update, a process preserves them in a new outgoing session (which may
+ * have the same name once the old one was retrieved). FINISH on a
+ * retrieved session ends its restoration, and so does closing its fd or
+ * LUO's own FINISH.
+ *
+ * Files: no file handler is registered yet, so %LIVEUPDATE_SESSION_PRESERVE_FD
+ * fails with ENOENT for every file and a session hands over no file (the
+ * data of its record is 0); %LIVEUPDATE_SESSION_RETRIEVE_FD fails with
+ * ENOENT for every token.
+ */
+
+#define pr_fmt(fmt) "liveupdate: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/liveupdate.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "luo_internal.h"
+
+/**
+ * struct luo_session - one session, outgoing or retrieved
+ * @part: the participant of an outgoing session; unused for a retrieved one
+ * @name: the session's name, NUL-terminated
+ * @incoming: retrieved from the previous kernel
+ * @registered: @part is registered (an outgoing session, once created)
+ * @lock: serializes the ioctls on the session
+ */
+struct luo_session {
+	struct luo_participant part;
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+	bool incoming;
+	bool registered;
+	struct mutex lock;
+};
+
+/* Serializes creating and retrieving, so that a name check holds. */
+static DEFINE_MUTEX(luo_session_lock);
+
+static int luo_session_prepare(struct luo_participant *p, u64 *data)
+{
+	/* No file handler yet: the session hands over its name only. */
+	*data = 0;
+	return 0;
+}
+
+static int luo_session_freeze(struct luo_participant *p, u64 *data)
+{
+	return 0;
+}
+
+static const struct luo_participant_ops luo_session_ops = {
+	.prepare = luo_session_prepare,
+	.freeze = luo_session_freeze,
+};
+
+/* A name from user space: 1 to 63 bytes and a NUL within @name. */
+static int luo_session_check_name(const u8 *name)
+{
+	size_t len = strnlen(name, LIVEUPDATE_SESSION_NAME_LENGTH);
+
+	if (!len || len == LIVEUPDATE_SESSION_NAME_LENGTH)
+		return -EINVAL;
+	return 0;
+}
+
+static void luo_session_free(struct luo_session *s)
+{
+	mutex_destroy(&s->lock);
+	kfree(s);
+}
+
+static int luo_session_release(struct inode *inode, struct file *file)
+{
+	struct luo_session *s = file->private_data;
+
+	if (s->registered)
+		luo_ctx_unregister(luo_global_ctx(), &s->part);
+	luo_session_free(s);
+	return 0;
+}
+
+static int luo_session_preserve_fd(struct liveupdate_ucmd *ucmd, void *priv)
+{
+	struct liveupdate_session_preserve_fd *cmd = ucmd->cmd;
+	struct luo_session *s = priv;
+	struct file *file;
+
+	if (s->incoming)
+		return -EINVAL;
+	file = fget(cmd->fd);
+	if (!file)
+		return -EBADF;
+	fput(file);
+	/* No handler can preserve any file type yet. */
+	return -ENOENT;
+}
+
+static int luo_session_retrieve_fd(struct liveupdate_ucmd *ucmd, void *priv)
+{
+	struct luo_session *s = priv;
+
+	if (!s->incoming)
+		return -EINVAL;
+	/* A session of this kernel series hands over no files yet. */
+	return -ENOENT;
+}
+
+static int luo_session_finish(struct liveupdate_ucmd *ucmd, void *priv)
+{
+	struct liveupdate_session_finish *cmd = ucmd->cmd;
+	struct luo_session *s = priv;
+
+	if (cmd->reserved)
+		return -EINVAL;
+	/* Nothing to end: a session hands over no files yet. */
+	return s->incoming ? 0 : -EINVAL;
+}
+
+static int luo_session_get_name(struct liveupdate_ucmd *ucmd, void *priv)
+{
+	struct liveupdate_session_get_name *cmd = ucmd->cmd;
+	struct luo_session *s = priv;
+
+	if (cmd->reserved)
+		return -EINVAL;
+	memcpy(cmd->name, s->name, sizeof(cmd->name));
+	return liveupdate_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+#define LUO_SESSION_OP(_ioctl, _fn, _struct, _last) \
+	LIVEUPDATE_IOCTL_OP(_ioctl, _fn, _struct, _last, \
+			    LIVEUPDATE_CMD_SESSION_BASE)
+
+static const struct liveupdate_ioctl_op luo_session_ioctl_ops[] = {
+	LUO_SESSION_OP(LIVEUPDATE_SESSION_PRESERVE_FD, luo_session_preserve_fd,
+		       struct liveupdate_session_preserve_fd, token),
+	LUO_SESSION_OP(LIVEUPDATE_SESSION_RETRIEVE_FD, luo_session_retrieve_fd,
+		       struct liveupdate_session_retrieve_fd, token),
+	LUO_SESSION_OP(LIVEUPDATE_SESSION_FINISH, luo_session_finish,
+		       struct liveupdate_session_finish, reserved),
+	LUO_SESSION_OP(LIVEUPDATE_SESSION_GET_NAME, luo_session_get_name,
+		       struct liveupdate_session_get_name, name),
+};
+
+static long luo_session_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct luo_session *s = file->private_data;
+	long ret;
+
+	mutex_lock(&s->lock);
+	ret = liveupdate_ioctl_dispatch(luo_session_ioctl_ops,
+					ARRAY_SIZE(luo_session_ioctl_ops),
+					LIVEUPDATE_CMD_SESSION_BASE, cmd, arg, s);
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static const struct file_operations luo_session_fops = {
+	.owner = THIS_MODULE,
+	.release = luo_session_release,
+	.unlocked_ioctl = luo_session_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct luo_session *luo_session_alloc(const u8 *name, bool incoming)
+{
+	struct luo_session *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	strscpy(s->name, name, sizeof(s->name));
+	s->incoming = incoming;
+	mutex_init(&s->lock);
+	s->part.name = s->name;
+	s->part.group = LUO_GROUP_SESSIONS;
+	s->part.ops = &luo_session_ops;
+	s->part.owner = s;
+	return s;
+}
+
+/* A file and an fd for @s, not installed yet; frees @s on failure. */
+static struct file *luo_session_file(struct luo_session *s, int *fd)
+{
+	struct file *file;
+
+	*fd = get_unused_fd_flags(O_CLOEXEC);
+	if (*fd < 0) {
+		luo_session_free(s);
+		return ERR_PTR(*fd);
+	}
+	file = anon_inode_getfile("[liveupdate_session]", &luo_session_fops, s,
+				  O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(*fd);
+		luo_session_free(s);
+	}
+	return file;
+}
+
+/**
+ * liveupdate_session_install() - hand a new session's fd to user space
+ * @fd: the fd liveupdate_session_create() or liveupdate_session_retrieve()
+ *	reserved
+ * @file: the session file it returned
+ * @err: 0 to install @file at @fd; else both are dropped, and with them
+ *	the session (an outgoing one is unregistered, a retrieved one stays
+ *	claimed)
+ *
+ * The control device first copies @fd to user space and installs it only
+ * if that worked, so that no fd is leaked to a caller that never learns it.
+ *
+ * Return: @fd, or @err.
+ */
+int liveupdate_session_install(int fd, struct file *file, int err)
+{
+	if (err) {
+		put_unused_fd(fd);
+		fput(file);
+		return err;
+	}
+	fd_install(fd, file);
+	return fd;
+}
+
+/**
+ * liveupdate_session_create() - create an outgoing session
+ * @name: its name, as user space passed it (%LIVEUPDATE_SESSION_NAME_LENGTH
+ *	bytes)
+ * @filep: where to store the session's file
+ *
+ * Returns a reserved fd and the session's file; liveupdate_session_install()
+ * installs them.
+ *
+ * Return: the fd; -EINVAL for an empty, unterminated or not printable
+ * name; -EEXIST if an outgoing session has the name, or a session of the
+ * previous kernel with the name was not retrieved yet; -EBUSY once PREPARE
+ * has started; -ENOMEM, -EMFILE.
+ */
+int liveupdate_session_create(const u8 *name, struct file **filep)
+{
+	struct luo_ctx *ctx = luo_global_ctx();
+	struct luo_session *s;
+	struct file *file;
+	int err, fd;
+
+	err = luo_session_check_name(name);
+	if (err)
+		return err;
+	s = luo_session_alloc(name, false);
+	if (!s)
+		return -ENOMEM;
+	file = luo_session_file(s, &fd);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+
+	mutex_lock(&luo_session_lock);
+	if (luo_ctx_unclaimed(ctx, LUO_GROUP_SESSIONS, s->name))
+		err = -EEXIST;
+	else
+		err = luo_ctx_register(ctx, &s->part);
+	s->registered = !err;
+	mutex_unlock(&luo_session_lock);
+	if (err)
+		return liveupdate_session_install(fd, file, err);
+	*filep = file;
+	return fd;
+}
+
+/**
+ * liveupdate_session_retrieve() - claim a session of the previous kernel
+ * @name: its name, as user space passed it (%LIVEUPDATE_SESSION_NAME_LENGTH
+ *	bytes)
+ * @filep: where to store the session's file
+ *
+ * Returns a reserved fd and the session's file; liveupdate_session_install()
+ * installs them.
+ *
+ * Return: the fd; -EINVAL for a bad name or a session already retrieved;
+ * -ENOENT if the previous kernel handed no session over under @name, or
+ * this kernel is not ``updated`` (any more); -ENOMEM, -EMFILE.
+ */
+int liveupdate_session_retrieve(const u8 *name, struct file **filep)
+{
+	struct luo_session *s;
+	struct file *file;
+	int err, fd;
+	u64 data;
+
+	err = luo_session_check_name(name);
+	if (err)
+		return err;
+	s = luo_session_alloc(name, true);
+	if (!s)
+		return -ENOMEM;
+	file = luo_session_file(s, &fd);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+
+	mutex_lock(&luo_session_lock);
+	err = luo_ctx_claim(luo_global_ctx(), LUO_GROUP_SESSIONS, s->name,
+			    &data);
+	mutex_unlock(&luo_session_lock);
+	if (err)
+		return liveupdate_session_install(fd, file, err == -EALREADY ?
+						  -EINVAL : -ENOENT);
+	*filep = file;
+	return fd;
+}
