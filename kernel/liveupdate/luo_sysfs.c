@@ -6,9 +6,10 @@
 /**
  * DOC: LUO sysfs
  *
- * /sys/kernel/liveupdate/: ``state``, the registered ``subsystems``, and
- * in an updated kernel which of the previous kernel's subsystems were
- * ``reclaimed``. Read-only; the state is changed through /dev/liveupdate.
+ * /sys/kernel/liveupdate/: ``state``, the registered ``subsystems``, in
+ * an updated kernel which of the previous kernel's subsystems were
+ * ``reclaimed``, and the ``sessions`` of both kernels. Read-only; the
+ * state is changed through /dev/liveupdate.
  */
 
 #define pr_fmt(fmt) "liveupdate: " fmt
@@ -65,10 +66,42 @@ static ssize_t reclaimed_show(struct kobject *kobj,
 
 static struct kobj_attribute luo_reclaimed_attr = __ATTR_RO(reclaimed);
 
+/*
+ * One line per session: "NAME outgoing" for the sessions of this kernel,
+ * and until FINISH "NAME incoming retrieved|waiting" for those of the
+ * previous one.
+ */
+static ssize_t sessions_show(struct kobject *kobj,
+			     struct kobj_attribute *attr, char *buf)
+{
+	struct luo_ctx *ctx = luo_global_ctx();
+	struct luo_participant *p;
+	struct luo_incoming *rec;
+	int len = 0;
+
+	mutex_lock(&ctx->list_lock);
+	list_for_each_entry(p, &ctx->participants, list)
+		if (p->group == LUO_GROUP_SESSIONS)
+			len += sysfs_emit_at(buf, len, "%s outgoing\n", p->name);
+	if (READ_ONCE(ctx->state) == LIVEUPDATE_STATE_UPDATED)
+		list_for_each_entry(rec, &ctx->incoming, list)
+			if (rec->group == LUO_GROUP_SESSIONS)
+				len += sysfs_emit_at(buf, len, "%s incoming %s\n",
+						     rec->name,
+						     rec->claimed ? "retrieved" :
+								    "waiting");
+	mutex_unlock(&ctx->list_lock);
+
+	return len;
+}
+
+static struct kobj_attribute luo_sessions_attr = __ATTR_RO(sessions);
+
 static struct attribute *luo_attrs[] = {
 	&luo_state_attr.attr,
 	&luo_subsystems_attr.attr,
 	&luo_reclaimed_attr.attr,
+	&luo_sessions_attr.attr,
 	NULL,
 };
 

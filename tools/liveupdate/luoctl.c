@@ -3,11 +3,14 @@
  * luoctl - drive the Live Update Orchestrator through /dev/liveupdate.
  *
  *   luoctl state
+ *   luoctl sessions
  *   luoctl EVENT... [-- COMMAND [ARG...]]
  *
- * "state" reads /sys/kernel/liveupdate/state, so it works while another
- * process (for example a VMM) owns /dev/liveupdate, and without
- * CAP_SYS_ADMIN.
+ * "state" and "sessions" read /sys/kernel/liveupdate/, so they work while
+ * another process owns /dev/liveupdate, and without CAP_SYS_ADMIN.
+ * "sessions" prints one line per session: "NAME outgoing" for those of
+ * this kernel, "NAME incoming retrieved|waiting" for those the previous
+ * kernel handed over, until FINISH.
  * EVENT is prepare, freeze, cancel or finish; several are sent in order.
  * The kernel cancels a prepared or frozen update when /dev/liveupdate is
  * closed, so an update must be carried out while luoctl holds it: with
@@ -29,6 +32,7 @@
 
 #define LUO_DEV "/dev/liveupdate"
 #define LUO_SYSFS_STATE "/sys/kernel/liveupdate/state"
+#define LUO_SYSFS_SESSIONS "/sys/kernel/liveupdate/sessions"
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct {
@@ -44,7 +48,7 @@ static const struct {
 static void print_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: luoctl state\n"
+		"usage: luoctl state | sessions\n"
 		"       luoctl EVENT... [-- COMMAND [ARG...]]\n"
 		"EVENT: prepare | freeze | cancel | finish\n"
 		"Closing " LUO_DEV " cancels a prepared or frozen update; use\n"
@@ -67,27 +71,32 @@ static const char *explain(int err)
 	}
 }
 
-static int print_state(void)
+/* Copies a sysfs status file to stdout; with @one_line, its first line. */
+static int print_sysfs(const char *path, int one_line)
 {
-	char buf[64];
+	char buf[256];
+	int lines = 0;
 	FILE *f;
 
-	f = fopen(LUO_SYSFS_STATE, "r");
+	f = fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "luoctl: %s: %s%s\n", LUO_SYSFS_STATE,
-			strerror(errno),
-			errno == ENOENT ? " (kernel without CONFIG_LIVEUPDATE)" :
+		fprintf(stderr, "luoctl: %s: %s%s\n", path, strerror(errno),
+			errno == ENOENT ? " (kernel without CONFIG_LIVEUPDATE, or too old)" :
 					  "");
 		return -1;
 	}
-	if (!fgets(buf, sizeof(buf), f)) {
-		fprintf(stderr, "luoctl: %s: cannot read\n", LUO_SYSFS_STATE);
+	while (fgets(buf, sizeof(buf), f)) {
+		fputs(buf, stdout);
+		lines++;
+		if (one_line)
+			break;
+	}
+	if (ferror(f) || (one_line && !lines)) {
+		fprintf(stderr, "luoctl: %s: cannot read\n", path);
 		fclose(f);
 		return -1;
 	}
 	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	printf("%s\n", buf);
 	return 0;
 }
 
@@ -141,7 +150,10 @@ int main(int argc, char **argv)
 	}
 
 	if (!strcmp(argv[1], "state") && argc == 2)
-		return print_state() ? 1 : 0;
+		return print_sysfs(LUO_SYSFS_STATE, 1) ? 1 : 0;
+	/* NAME outgoing | NAME incoming retrieved|waiting, one per line */
+	if (!strcmp(argv[1], "sessions") && argc == 2)
+		return print_sysfs(LUO_SYSFS_SESSIONS, 0) ? 1 : 0;
 
 	/* Check the whole command line before touching the device. */
 	for (i = 1; i < argc; i++) {
