@@ -726,6 +726,32 @@ int luo_ctx_retrieve(struct luo_ctx *ctx, struct luo_participant *p,
 }
 EXPORT_SYMBOL_IF_KUNIT(luo_ctx_retrieve);
 
+/* Marks the record under @name reclaimed; with @once, only the first time. */
+static int luo_take(struct luo_ctx *ctx, enum luo_group group,
+		    const char *name, u64 *data, bool once)
+{
+	struct luo_incoming *rec;
+	int err = 0;
+
+	mutex_lock(&ctx->lock);
+	rec = luo_find_incoming(ctx, group, name);
+	if (ctx->state != LIVEUPDATE_STATE_UPDATED) {
+		err = -ENODATA;
+	} else if (!rec) {
+		err = -ENOENT;
+	} else if (once && (rec->claimed || rec->owner)) {
+		err = -EALREADY;
+	} else {
+		*data = rec->data;
+		mutex_lock(&ctx->list_lock);
+		rec->claimed = true;
+		mutex_unlock(&ctx->list_lock);
+	}
+	mutex_unlock(&ctx->lock);
+
+	return err;
+}
+
 /**
  * luo_ctx_retrieve_name() - get handed-over data by group and name
  * @ctx: the instance
@@ -739,26 +765,7 @@ EXPORT_SYMBOL_IF_KUNIT(luo_ctx_retrieve);
 int luo_ctx_retrieve_name(struct luo_ctx *ctx, enum luo_group group,
 			  const char *name, u64 *data)
 {
-	struct luo_incoming *rec;
-	int err = 0;
-
-	mutex_lock(&ctx->lock);
-	if (ctx->state != LIVEUPDATE_STATE_UPDATED) {
-		err = -ENODATA;
-	} else {
-		rec = luo_find_incoming(ctx, group, name);
-		if (!rec) {
-			err = -ENOENT;
-		} else {
-			*data = rec->data;
-			mutex_lock(&ctx->list_lock);
-			rec->claimed = true;
-			mutex_unlock(&ctx->list_lock);
-		}
-	}
-	mutex_unlock(&ctx->lock);
-
-	return err;
+	return luo_take(ctx, group, name, data, false);
 }
 EXPORT_SYMBOL_IF_KUNIT(luo_ctx_retrieve_name);
 
@@ -779,26 +786,7 @@ EXPORT_SYMBOL_IF_KUNIT(luo_ctx_retrieve_name);
 int luo_ctx_claim(struct luo_ctx *ctx, enum luo_group group,
 		  const char *name, u64 *data)
 {
-	struct luo_incoming *rec;
-	int err = 0;
-
-	mutex_lock(&ctx->lock);
-	rec = luo_find_incoming(ctx, group, name);
-	if (ctx->state != LIVEUPDATE_STATE_UPDATED) {
-		err = -ENODATA;
-	} else if (!rec) {
-		err = -ENOENT;
-	} else if (rec->claimed || rec->owner) {
-		err = -EALREADY;
-	} else {
-		*data = rec->data;
-		mutex_lock(&ctx->list_lock);
-		rec->claimed = true;
-		mutex_unlock(&ctx->list_lock);
-	}
-	mutex_unlock(&ctx->lock);
-
-	return err;
+	return luo_take(ctx, group, name, data, true);
 }
 EXPORT_SYMBOL_IF_KUNIT(luo_ctx_claim);
 

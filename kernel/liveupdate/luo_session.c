@@ -200,12 +200,22 @@ static const struct file_operations luo_session_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
-static struct luo_session *luo_session_alloc(const u8 *name, bool incoming)
+/*
+ * A session named @name with its file and a reserved fd, not installed
+ * yet: a bad name is -EINVAL.
+ */
+static struct file *luo_session_new(const u8 *name, bool incoming, int *fd)
 {
-	struct luo_session *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	struct luo_session *s;
+	struct file *file;
+	int err;
 
+	err = luo_session_check_name(name);
+	if (err)
+		return ERR_PTR(err);
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	strscpy(s->name, name, sizeof(s->name));
 	s->incoming = incoming;
 	mutex_init(&s->lock);
@@ -213,26 +223,24 @@ static struct luo_session *luo_session_alloc(const u8 *name, bool incoming)
 	s->part.group = LUO_GROUP_SESSIONS;
 	s->part.ops = &luo_session_ops;
 	s->part.owner = s;
-	return s;
-}
-
-/* A file and an fd for @s, not installed yet; frees @s on failure. */
-static struct file *luo_session_file(struct luo_session *s, int *fd)
-{
-	struct file *file;
 
 	*fd = get_unused_fd_flags(O_CLOEXEC);
 	if (*fd < 0) {
-		luo_session_free(s);
-		return ERR_PTR(*fd);
+		err = *fd;
+		goto free;
 	}
 	file = anon_inode_getfile("[liveupdate_session]", &luo_session_fops, s,
 				  O_RDWR);
 	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
 		put_unused_fd(*fd);
-		luo_session_free(s);
+		goto free;
 	}
 	return file;
+
+free:
+	luo_session_free(s);
+	return ERR_PTR(err);
 }
 
 /**
@@ -281,15 +289,10 @@ int liveupdate_session_create(const u8 *name, struct file **filep)
 	struct file *file;
 	int err, fd;
 
-	err = luo_session_check_name(name);
-	if (err)
-		return err;
-	s = luo_session_alloc(name, false);
-	if (!s)
-		return -ENOMEM;
-	file = luo_session_file(s, &fd);
+	file = luo_session_new(name, false, &fd);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
+	s = file->private_data;
 
 	mutex_lock(&luo_session_lock);
 	if (luo_ctx_unclaimed(ctx, LUO_GROUP_SESSIONS, s->name))
@@ -324,15 +327,10 @@ int liveupdate_session_retrieve(const u8 *name, struct file **filep)
 	int err, fd;
 	u64 data;
 
-	err = luo_session_check_name(name);
-	if (err)
-		return err;
-	s = luo_session_alloc(name, true);
-	if (!s)
-		return -ENOMEM;
-	file = luo_session_file(s, &fd);
+	file = luo_session_new(name, true, &fd);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
+	s = file->private_data;
 
 	mutex_lock(&luo_session_lock);
 	err = luo_ctx_claim(luo_global_ctx(), LUO_GROUP_SESSIONS, s->name,
