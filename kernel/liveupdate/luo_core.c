@@ -163,17 +163,6 @@ void luo_ctx_destroy(struct luo_ctx *ctx)
 }
 EXPORT_SYMBOL_IF_KUNIT(luo_ctx_destroy);
 
-/* Is any participant of @group registered? */
-static bool luo_has_group(struct luo_ctx *ctx, enum luo_group group)
-{
-	struct luo_participant *p;
-
-	list_for_each_entry(p, &ctx->participants, list)
-		if (p->group == group)
-			return true;
-	return false;
-}
-
 /* Undo one participant's prepare (and freeze), if it was prepared. */
 static void luo_cancel_one(struct luo_participant *p)
 {
@@ -394,8 +383,12 @@ EXPORT_SYMBOL_IF_KUNIT(luo_ctx_event);
  * luo_ctx_reboot() - what a kexec does to a LUO instance
  * @ctx: the instance
  *
- * Freezes a prepared instance; does nothing more in any other state. On
- * success the instance is rebooting until luo_ctx_reboot_abort().
+ * Freezes a prepared instance. With sessions registered it also prepares
+ * and freezes a ``normal`` instance, and an ``updated`` one after
+ * finishing it, as mainline hands every open session over at kexec; the
+ * participants' prepare callbacks then run inside reboot(). In any other
+ * case it does nothing more. On success the instance is rebooting until
+ * luo_ctx_reboot_abort().
  *
  * Return: 0; -EBUSY if the instance is already rebooting; -ECANCELED if
  * the freeze failed (the instance is then back to ``normal``, not
@@ -412,9 +405,24 @@ int luo_ctx_reboot(struct luo_ctx *ctx)
 		goto out;
 	}
 	switch (ctx->state) {
+	case LIVEUPDATE_STATE_UPDATED:
+		if (!luo_group_used(&ctx->participants, LUO_GROUP_SESSIONS)) {
+			if (ctx->handover)
+				pr_warn("kexec before FINISH: the data of the previous update is not passed on\n");
+			break;
+		}
+		/*
+		 * Mainline has no global FINISH: sessions created since the
+		 * update go to the next kernel all the same. Finish this
+		 * update first; what nobody reclaimed is not passed on.
+		 */
+		if (ctx->handover)
+			pr_info("kexec before FINISH with sessions open: finishing the previous update\n");
+		luo_do_finish(ctx);
+		fallthrough;
 	case LIVEUPDATE_STATE_NORMAL:
 		/* As on mainline, a kexec hands every open session over. */
-		if (!luo_has_group(ctx, LUO_GROUP_SESSIONS))
+		if (!luo_group_used(&ctx->participants, LUO_GROUP_SESSIONS))
 			break;
 		if (ctx->handover && !kho_is_enabled()) {
 			pr_warn("kexec with sessions open, but KHO is disabled: nothing is handed over\n");
@@ -430,10 +438,6 @@ int luo_ctx_reboot(struct luo_ctx *ctx)
 	case LIVEUPDATE_STATE_PREPARED:
 		err = luo_do_freeze(ctx);
 		froze = true;
-		break;
-	case LIVEUPDATE_STATE_UPDATED:
-		if (ctx->handover)
-			pr_warn("kexec before FINISH: the data of the previous update is not passed on\n");
 		break;
 	default:
 		break;
@@ -552,9 +556,9 @@ static struct luo_incoming *luo_find_incoming(struct luo_ctx *ctx,
  * previous kernel handed over under the same group and name, if any.
  *
  * Return: 0; -EINVAL for a bad name (empty, longer than
- * %LIVEUPDATE_NAME_MAX or not printable ASCII), group or ops; -EAGAIN if @ctx has not
- * started yet; -EBUSY while ``prepared`` or ``frozen``; -EEXIST if the
- * name is taken in the group.
+ * %LIVEUPDATE_NAME_MAX or not printable ASCII), group or ops; -EAGAIN if
+ * @ctx has not started yet; -EBUSY while ``prepared`` or ``frozen`` or
+ * during a kexec; -EEXIST if the name is taken in the group.
  */
 int luo_ctx_register(struct luo_ctx *ctx, struct luo_participant *p)
 {
@@ -570,6 +574,11 @@ int luo_ctx_register(struct luo_ctx *ctx, struct luo_participant *p)
 		return -EINVAL;
 
 	mutex_lock(&ctx->lock);
+	/* A kexec under way has decided what it hands over. */
+	if (ctx->rebooting) {
+		err = -EBUSY;
+		goto out;
+	}
 	switch (ctx->state) {
 	case LIVEUPDATE_STATE_NORMAL:
 	case LIVEUPDATE_STATE_UPDATED:

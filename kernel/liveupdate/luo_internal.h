@@ -168,6 +168,7 @@ int luo_available(void);
 
 /* luo_serialize.c */
 bool luo_name_printable(const char *name);
+bool luo_group_used(struct list_head *participants, enum luo_group group);
 int luo_ctx_load(struct luo_ctx *ctx, const void *fdt, size_t size);
 void luo_incoming_free(struct list_head *records);
 int luo_serialize(struct luo_ctx *ctx);

@@ -1054,6 +1054,45 @@ static void luo_test_unregister_from_kexec(struct kunit *test)
 					    LIVEUPDATE_EVENT_CANCEL), 0);
 }
 
+/*
+ * A session created in an updated kernel goes to the next one too: the
+ * kexec finishes the update first. A kexec under way takes no newcomer.
+ */
+static void luo_test_sessions_updated(struct kunit *test)
+{
+	struct luo_kunit_env *old = env_create(test, 1);
+	struct luo_kunit_env *new = env_create(test, 0);
+	static const int session[] = { 2 };
+	struct folio *folio;
+
+	KUNIT_ASSERT_EQ(test, luo_ctx_event(&old->ctx,
+					    LIVEUPDATE_EVENT_PREPARE), 0);
+	KUNIT_ASSERT_EQ(test, luo_ctx_reboot(&old->ctx), 0);
+	folio = old->ctx.fdt_folio;
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	env_reinit(new);
+	KUNIT_ASSERT_EQ(test, luo_ctx_load(&new->ctx, folio_address(folio),
+					   folio_size(folio)), 0);
+	KUNIT_ASSERT_EQ(test, new->ctx.state, LIVEUPDATE_STATE_UPDATED);
+
+	new->parts[2].p.group = LUO_GROUP_SESSIONS;
+	KUNIT_ASSERT_EQ(test, luo_ctx_register(&new->ctx, &new->parts[2].p),
+			0);
+	KUNIT_ASSERT_EQ(test, luo_ctx_reboot(&new->ctx), 0);
+	KUNIT_EXPECT_EQ(test, new->ctx.state, LIVEUPDATE_STATE_FROZEN);
+	/* part0 of the old kernel never came back. */
+	KUNIT_EXPECT_EQ(test, new->ctx.nr_unclaimed, 1);
+	expect_fdt_parts(test, new, session, ARRAY_SIZE(session));
+	KUNIT_EXPECT_EQ(test, luo_ctx_register(&new->ctx, &new->parts[3].p),
+			-EBUSY);
+	luo_ctx_reboot_abort(&new->ctx);
+	KUNIT_EXPECT_EQ(test, new->ctx.state, LIVEUPDATE_STATE_NORMAL);
+	env_destroy(new);
+
+	luo_ctx_reboot_abort(&old->ctx);
+	env_destroy(old);
+}
+
 /* A blob from a kernel without a group this kernel knows: group empty. */
 static void luo_test_missing_group(struct kunit *test)
 {
@@ -1101,6 +1140,7 @@ static struct kunit_case luo_test_cases[] = {
 	KUNIT_CASE(luo_test_rebooting_refuses),
 	KUNIT_CASE(luo_test_unregister_from_kexec),
 	KUNIT_CASE(luo_test_sessions),
+	KUNIT_CASE(luo_test_sessions_updated),
 	KUNIT_CASE(luo_test_missing_group),
 	{}
 };

@@ -86,6 +86,23 @@ static int luo_fdt_build_group(void *fdt, struct list_head *participants,
 }
 
 /**
+ * luo_group_used() - is any participant of a group on a list
+ * @participants: &struct luo_participant list
+ * @group: the group
+ *
+ * Return: true if one is.
+ */
+bool luo_group_used(struct list_head *participants, enum luo_group group)
+{
+	struct luo_participant *p;
+
+	list_for_each_entry(p, participants, list)
+		if (p->group == group)
+			return true;
+	return false;
+}
+
+/**
  * luo_fdt_build() - write the LUO FDT for a list of participants
  * @participants: &struct luo_participant list, in registration order
  * @buf: output buffer
@@ -115,6 +132,9 @@ VISIBLE_IF_KUNIT int luo_fdt_build(struct list_head *participants, void *buf,
 	if (err)
 		return luo_fdt_err(err);
 	for (g = 0; g < LUO_NR_GROUPS; g++) {
+		/* Groups added later only when used: older kernels can read. */
+		if (g != LUO_GROUP_SUBSYSTEMS && !luo_group_used(participants, g))
+			continue;
 		err = luo_fdt_build_group(buf, participants, g);
 		if (err)
 			return luo_fdt_err(err);

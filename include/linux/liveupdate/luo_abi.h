@@ -43,8 +43,10 @@
  * - %LUO_FDT_PROP_DATA: exactly 8 bytes, the big-endian u64 the participant
  *   saved (typically the physical address of its own KHO-preserved state).
  *
- * The root holds the groups the writing kernel knows (each written, even
- * when empty) and no other node. A missing known group is empty. An
+ * The root holds the ``subsystems`` group (always written, even when
+ * empty), every later group only when it holds a record (so that a kernel
+ * that does not know the group still reads a handover without it), and no
+ * other node. A missing known group is empty. An
  * unknown group or any other unknown node, a missing, unknown or badly
  * sized property in a participant node, or a duplicate name makes the
  * whole blob malformed, and the next kernel refuses it as a whole.
