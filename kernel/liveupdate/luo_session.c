@@ -70,8 +70,16 @@ struct luo_session {
 	struct mutex lock;
 };
 
+/*
+ * At most this many outgoing sessions, so that their records always fit
+ * the LUO FDT (%LUO_FDT_MAX_SIZE): a full FDT would only show at FREEZE.
+ */
+#define LUO_MAX_SESSIONS	4096
+
 /* Serializes creating and retrieving, so that a name check holds. */
 static DEFINE_MUTEX(luo_session_lock);
+/* Outgoing sessions registered; under luo_session_lock. */
+static unsigned int luo_nr_sessions;
 
 static int luo_session_prepare(struct luo_participant *p, u64 *data)
 {
@@ -110,8 +118,12 @@ static int luo_session_release(struct inode *inode, struct file *file)
 {
 	struct luo_session *s = file->private_data;
 
-	if (s->registered)
+	if (s->registered) {
 		luo_ctx_unregister(luo_global_ctx(), &s->part);
+		mutex_lock(&luo_session_lock);
+		luo_nr_sessions--;
+		mutex_unlock(&luo_session_lock);
+	}
 	luo_session_free(s);
 	return 0;
 }
@@ -280,7 +292,8 @@ int liveupdate_session_install(int fd, struct file *file, int err)
  * Return: the fd; -EINVAL for an empty, unterminated or not printable
  * name; -EEXIST if an outgoing session has the name, or a session of the
  * previous kernel with the name was not retrieved yet; -EBUSY once PREPARE
- * has started; -ENOMEM, -EMFILE.
+ * has started or during a kexec; -ENOSPC if %LUO_MAX_SESSIONS sessions
+ * are open; -ENOMEM, -EMFILE.
  */
 int liveupdate_session_create(const u8 *name, struct file **filep)
 {
@@ -295,11 +308,14 @@ int liveupdate_session_create(const u8 *name, struct file **filep)
 	s = file->private_data;
 
 	mutex_lock(&luo_session_lock);
-	if (luo_ctx_unclaimed(ctx, LUO_GROUP_SESSIONS, s->name))
+	if (luo_nr_sessions >= LUO_MAX_SESSIONS)
+		err = -ENOSPC;
+	else if (luo_ctx_unclaimed(ctx, LUO_GROUP_SESSIONS, s->name))
 		err = -EEXIST;
 	else
 		err = luo_ctx_register(ctx, &s->part);
 	s->registered = !err;
+	luo_nr_sessions += s->registered;
 	mutex_unlock(&luo_session_lock);
 	if (err)
 		return liveupdate_session_install(fd, file, err);

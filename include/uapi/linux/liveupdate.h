@@ -196,7 +196,8 @@ struct liveupdate_ioctl_set_event {
  * not printable name; EEXIST if a session of this kernel has the name, or
  * a session of the previous kernel with that name was not retrieved yet;
  * EBUSY once PREPARE has started (the set of sessions is fixed until the
- * kexec or CANCEL); ENOMEM; EMFILE.
+ * kexec or CANCEL) or during a kexec; ENOSPC if 4096 sessions are open;
+ * ENOMEM; EMFILE.
  */
 struct liveupdate_ioctl_create_session {
 	__u32 size;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/liveupdate.h>
@@ -280,6 +281,44 @@ TEST_F(session, several_processes)
 	fd = create_session(self->dev, "child");
 	EXPECT_LE(0, fd);
 	close(fd);
+}
+
+/*
+ * 1,000 sessions in one process, then the limit of 4096, whose records,
+ * with the longest names, fit the LUO FDT at FREEZE.
+ */
+TEST_F(session, many)
+{
+	struct rlimit nofile = { 8192, 8192 };
+	static int fds[4097];
+	char name[LIVEUPDATE_SESSION_NAME_LENGTH];
+	int i, n;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &nofile));
+	for (n = 0; n < 1000; n++) {
+		snprintf(name, sizeof(name), "%058d-many", n);
+		fds[n] = create_session(self->dev, name);
+		ASSERT_LE(0, fds[n]) TH_LOG("session %d: %s", n,
+					    strerror(-fds[n]));
+	}
+	for (; n < 4097; n++) {
+		snprintf(name, sizeof(name), "%058d-many", n);
+		fds[n] = create_session(self->dev, name);
+		if (fds[n] < 0)
+			break;
+	}
+	EXPECT_EQ(4096, n);
+	EXPECT_EQ(-ENOSPC, fds[n]);
+	EXPECT_EQ(0, luo_event(self->dev, LIVEUPDATE_EVENT_PREPARE));
+	EXPECT_EQ(0, luo_event(self->dev, LIVEUPDATE_EVENT_FREEZE));
+	EXPECT_EQ(LIVEUPDATE_STATE_FROZEN, luo_get_state(self->dev));
+	EXPECT_EQ(0, luo_event(self->dev, LIVEUPDATE_EVENT_CANCEL));
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	/* Closing them made room again. */
+	fds[0] = create_session(self->dev, "many-again");
+	EXPECT_LE(0, fds[0]);
+	close(fds[0]);
 }
 
 /* Once PREPARE started the set of sessions is fixed; CANCEL frees it. */
