@@ -6,10 +6,11 @@
 # freezes them implicitly as mainline does (the next kernel is
 # "updated" although nobody sent PREPARE). In the next kernel one is
 # retrieved by name, once, named and finished; the other, never
-# retrieved, is reported and released by FINISH.
+# retrieved, is reported and released by FINISH. The kernel is booted
+# with liveupdate=on, as mainline wants it.
 #
 # stages: 2
-# append: kho=on
+# append: kho=on liveupdate=on
 # expect: 1 liveupdate_session
 # expect: 1 sessions_held
 # expect: 1 luoctl_sessions_outgoing
