@@ -6,7 +6,8 @@
 # scattered by a churn first, so that no large free hole is left for the
 # next kernel. Each kernel restores and checks everything, then preserves
 # again. Each must keep the scratch it was booted in (same base and
-# size: a fresh hole does not exist), and MemTotal must not shrink.
+# size: a fresh hole does not exist), and MemTotal must not shrink (by
+# more than the few pages it moves between any two boots).
 # The kexecs are LUO updates, so that FINISH returns the incoming memory
 # map before MemTotal is read: the map's size depends on how scattered
 # the folios were, and while it is reserved MemTotal varies with it.
@@ -65,9 +66,13 @@ verify() {
 	tap_check finish luoctl finish
 	tap_check finish_released_nothing \
 		sh -c "dmesg | grep 'KHO: released 0 unclaimed pages'"
+	# Between two boots of the same kernel MemTotal moves by a page or so
+	# (seen: 4 kB less, in one run of a loop), with where the segments and early
+	# allocations land. What this guards against is far larger: a lost
+	# scratch hole costs 128 MiB, an unreleased map megabytes.
 	before=$(cmdline_arg luotest.memtotal) now=$(memtotal_kb)
 	tap_check memtotal_kept sh -c \
-		"echo 'MemTotal $before kB before, $now kB now'; [ $now -ge $before ]"
+		"echo 'MemTotal $before kB before, $now kB now'; [ $now -ge $((before - 64)) ]"
 }
 
 stage1() { fill_and_kexec; }
