@@ -66,10 +66,10 @@ verify() {
 	tap_check finish luoctl finish
 	tap_check finish_released_nothing \
 		sh -c "dmesg | grep 'KHO: released 0 unclaimed pages'"
-	# Between two boots of the same kernel MemTotal moves by a page or so
-	# (seen: 4 kB less, in one run of a loop), with where the segments and early
-	# allocations land. What this guards against is far larger: a lost
-	# scratch hole costs 128 MiB, an unreleased map megabytes.
+	# Between two boots of the same kernel MemTotal moves by a page or
+	# so (seen: 4 kB less, once in a loop of runs), with where segments
+	# and early allocations land. What this guards against is far
+	# larger: a lost scratch hole costs 128 MiB, an unreleased map MiBs.
 	before=$(cmdline_arg luotest.memtotal) now=$(memtotal_kb)
 	tap_check memtotal_kept sh -c \
 		"echo 'MemTotal $before kB before, $now kB now'; [ $now -ge $((before - 64)) ]"
