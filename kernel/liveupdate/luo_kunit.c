@@ -135,6 +135,18 @@ static void env_reinit(struct luo_kunit_env *env)
 	env->live = true;
 }
 
+/* Boots @new from the FDT a kexec of @old left, as the next kernel does. */
+static void env_boot_from(struct kunit *test, struct luo_kunit_env *new,
+			  struct luo_kunit_env *old)
+{
+	struct folio *folio = old->ctx.fdt_folio;
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	env_reinit(new);
+	KUNIT_ASSERT_EQ(test, luo_ctx_load(&new->ctx, folio_address(folio),
+					   folio_size(folio)), 0);
+}
+
 /* A normal-state instance with @n registered fake participants. */
 static struct luo_kunit_env *env_create(struct kunit *test, int n)
 {
@@ -530,18 +542,12 @@ static void luo_test_handover_cycle(struct kunit *test)
 {
 	struct luo_kunit_env *old = env_create(test, 3);
 	struct luo_kunit_env *new = env_create(test, 0);
-	struct folio *folio;
 	u64 data = 0;
 
 	KUNIT_ASSERT_EQ(test, luo_ctx_event(&old->ctx,
 					    LIVEUPDATE_EVENT_PREPARE), 0);
 	KUNIT_ASSERT_EQ(test, luo_ctx_reboot(&old->ctx), 0);
-	folio = old->ctx.fdt_folio;
-	KUNIT_ASSERT_NOT_NULL(test, folio);
-
-	env_reinit(new);
-	KUNIT_ASSERT_EQ(test, luo_ctx_load(&new->ctx, folio_address(folio),
-					   folio_size(folio)), 0);
+	env_boot_from(test, new, old);
 	KUNIT_EXPECT_EQ(test, new->ctx.state, LIVEUPDATE_STATE_UPDATED);
 
 	/* part0 reclaims, part1 registers but does not, part2 never comes */
@@ -582,7 +588,6 @@ static void luo_test_sessions(struct kunit *test)
 {
 	struct luo_kunit_env *old = env_create(test, 1);
 	struct luo_kunit_env *new = env_create(test, 0);
-	struct folio *folio;
 	u64 data = 0;
 
 	/* part1 stands for a session. */
@@ -591,12 +596,7 @@ static void luo_test_sessions(struct kunit *test)
 			0);
 	KUNIT_ASSERT_EQ(test, luo_ctx_reboot(&old->ctx), 0);
 	KUNIT_EXPECT_EQ(test, old->ctx.state, LIVEUPDATE_STATE_FROZEN);
-	folio = old->ctx.fdt_folio;
-	KUNIT_ASSERT_NOT_NULL(test, folio);
-
-	env_reinit(new);
-	KUNIT_ASSERT_EQ(test, luo_ctx_load(&new->ctx, folio_address(folio),
-					   folio_size(folio)), 0);
+	env_boot_from(test, new, old);
 	KUNIT_EXPECT_TRUE(test, luo_ctx_unclaimed(&new->ctx,
 						  LUO_GROUP_SESSIONS,
 						  "part1"));
@@ -1063,16 +1063,11 @@ static void luo_test_sessions_updated(struct kunit *test)
 	struct luo_kunit_env *old = env_create(test, 1);
 	struct luo_kunit_env *new = env_create(test, 0);
 	static const int session[] = { 2 };
-	struct folio *folio;
 
 	KUNIT_ASSERT_EQ(test, luo_ctx_event(&old->ctx,
 					    LIVEUPDATE_EVENT_PREPARE), 0);
 	KUNIT_ASSERT_EQ(test, luo_ctx_reboot(&old->ctx), 0);
-	folio = old->ctx.fdt_folio;
-	KUNIT_ASSERT_NOT_NULL(test, folio);
-	env_reinit(new);
-	KUNIT_ASSERT_EQ(test, luo_ctx_load(&new->ctx, folio_address(folio),
-					   folio_size(folio)), 0);
+	env_boot_from(test, new, old);
 	KUNIT_ASSERT_EQ(test, new->ctx.state, LIVEUPDATE_STATE_UPDATED);
 
 	new->parts[2].p.group = LUO_GROUP_SESSIONS;
