@@ -236,16 +236,6 @@ TEST_F(fail_nth, kho_preserve)
 	TH_LOG("kho preserve: %d fault points, each failed cleanly", n - 1);
 }
 
-/* Creates session @name on @dev: its fd, or -errno. */
-static int create_session(int dev, const char *name)
-{
-	struct liveupdate_ioctl_create_session arg = { .size = sizeof(arg) };
-
-	memcpy(arg.name, name, strlen(name));
-	return ioctl(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, &arg) ? -errno :
-								    arg.fd;
-}
-
 /* The lowest free fd: a failed call must not have taken one. */
 static int lowest_free_fd(void)
 {

@@ -33,29 +33,6 @@ static int luo_open(void)
 	return open(LUO_DEV, O_RDWR | O_CLOEXEC);
 }
 
-/* CREATE_SESSION or RETRIEVE_SESSION: the fd, or -errno. */
-static int session_ioctl(int dev, unsigned long nr, const char *name)
-{
-	struct liveupdate_ioctl_create_session arg = { .size = sizeof(arg) };
-	size_t len = strlen(name);
-
-	/* Longer names are passed without their NUL, as a bad caller would. */
-	memcpy(arg.name, name, len < sizeof(arg.name) ? len : sizeof(arg.name));
-	if (ioctl(dev, nr, &arg))
-		return -errno;
-	return arg.fd;
-}
-
-static int create_session(int dev, const char *name)
-{
-	return session_ioctl(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, name);
-}
-
-static int retrieve_session(int dev, const char *name)
-{
-	return session_ioctl(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, name);
-}
-
 static int session_name(int fd, char *name)
 {
 	struct liveupdate_session_get_name arg = { .size = sizeof(arg) };

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the liveupdate selftests: the two control ioctls of
- * /dev/liveupdate, returning -errno on failure.
+ * Helpers shared by the liveupdate selftests: the control and session
+ * ioctls of /dev/liveupdate, returning -errno on failure.
  */
 #ifndef LIVEUPDATE_UTIL_H
 #define LIVEUPDATE_UTIL_H
 
 #include <errno.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <linux/liveupdate.h>
 
@@ -33,6 +34,29 @@ static inline int luo_event(int fd, __u32 event)
 	if (ioctl(fd, LIVEUPDATE_IOCTL_SET_EVENT, &arg))
 		return -errno;
 	return 0;
+}
+
+/* CREATE_SESSION or RETRIEVE_SESSION: the fd, or -errno. */
+static inline int session_ioctl(int dev, unsigned long nr, const char *name)
+{
+	struct liveupdate_ioctl_create_session arg = { .size = sizeof(arg) };
+	size_t len = strlen(name);
+
+	/* Longer names are passed without their NUL, as a bad caller would. */
+	memcpy(arg.name, name, len < sizeof(arg.name) ? len : sizeof(arg.name));
+	if (ioctl(dev, nr, &arg))
+		return -errno;
+	return arg.fd;
+}
+
+static inline int create_session(int dev, const char *name)
+{
+	return session_ioctl(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, name);
+}
+
+static inline int retrieve_session(int dev, const char *name)
+{
+	return session_ioctl(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, name);
 }
 
 #endif /* LIVEUPDATE_UTIL_H */
