@@ -101,17 +101,19 @@ luotest_pack_initrd() {
 		! -path './sys/*' ! -path './dev/*' | cpio -o -H newc 2>/dev/null) > "$1"
 }
 
-# luotest_kexec [--kernel FILE] [--append "ARGS"] [--noexec]
+# luotest_kexec [--kernel FILE] [--append "ARGS"] [--noexec] [--update]
 # Report this stage, load the next kernel with kexec_file_load and the
-# same command line plus luotest.stage=N+1 and ARGS, and kexec into it.
+# same command line plus luotest.stage=N+1 and ARGS, and kexec into it;
+# with --update as a live update, through luoctl prepare -- kexec -e.
 luotest_kexec() {
-	kernel=$(cmdline_arg luotest.kernel) append="" exec=1
+	kernel=$(cmdline_arg luotest.kernel) append="" exec=1 update=0
 	kernel=${kernel:-/boot/bzImage}
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--kernel) kernel=$2; shift ;;
 		--append) append=$2; shift ;;
 		--noexec) exec=0 ;;
+		--update) update=1 ;;
 		esac
 		shift
 	done
@@ -133,8 +135,13 @@ luotest_kexec() {
 	luotest_report
 	[ $exec -eq 1 ] || return 0
 	luotest_mark "kexec -e stage $LUOTEST_STAGE"
-	kexec -e
-	tap_fail kexec_exec "kexec -e returned"
+	if [ $update -eq 1 ]; then
+		luoctl prepare -- kexec -e
+		tap_fail kexec_exec "luoctl prepare -- kexec -e returned"
+	else
+		kexec -e
+		tap_fail kexec_exec "kexec -e returned"
+	fi
 	return 1
 }
 

@@ -48,11 +48,7 @@ fill_and_kexec() {
 	tap_check preserve_bulk kho_test_cmd "bulk $bulk 0 $((600 + LUOTEST_STAGE))"
 	tap_check most_of_ram_preserved preserved_percent_at_least 75 \
 		$(($(memtotal_kb) * 1024))
-	luotest_kexec --noexec --append "luotest.scratch=$(kho_scratch_range) luotest.memtotal=$(memtotal_kb) luotest.bulk=$bulk" ||
-		return
-	luotest_mark "kexec -e stage $LUOTEST_STAGE"
-	luoctl prepare -- kexec -e
-	tap_fail kexec_exec "luoctl prepare -- kexec -e returned"
+	luotest_kexec --update --append "luotest.scratch=$(kho_scratch_range) luotest.memtotal=$(memtotal_kb) luotest.bulk=$bulk"
 }
 
 verify() {
