@@ -49,6 +49,7 @@
 #include "kho_internal.h"
 
 struct kho_incoming kho_in;
+/* Serializes restoring and releasing incoming memory. */
 DEFINE_MUTEX(kho_in_lock);
 
 /* Outgoing side; everything below kho_active is under kho_out_lock. */
@@ -59,6 +60,7 @@ unsigned int kho_out_nr_scratch;
 bool kho_scratch_inherited;
 struct cma *kho_scratch_cma;
 void *kho_out_fdt;
+/* Serializes the outgoing side: tracker, clients, finalization. */
 DEFINE_MUTEX(kho_out_lock);
 struct kho_tracker kho_out_tracker;
 LIST_HEAD(kho_clients);
