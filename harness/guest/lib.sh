@@ -102,18 +102,21 @@ luotest_pack_initrd() {
 }
 
 # luotest_kexec [--kernel FILE] [--append "ARGS"] [--noexec] [--update]
+#               [--prepared "CMD"]
 # Report this stage, load the next kernel with kexec_file_load and the
 # same command line plus luotest.stage=N+1 and ARGS, and kexec into it;
-# with --update as a live update, through luoctl prepare -- kexec -e.
+# with --update as a live update, through luoctl prepare -- kexec -e;
+# with --prepared, the same, running CMD between PREPARE and kexec -e.
 luotest_kexec() {
 	kernel=$(cmdline_arg luotest.kernel) append="" exec=1 update=0
-	kernel=${kernel:-/boot/bzImage}
+	kernel=${kernel:-/boot/bzImage} prepared=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--kernel) kernel=$2; shift ;;
 		--append) append=$2; shift ;;
 		--noexec) exec=0 ;;
 		--update) update=1 ;;
+		--prepared) update=1 prepared=$2; shift ;;
 		esac
 		shift
 	done
@@ -135,7 +138,10 @@ luotest_kexec() {
 	luotest_report
 	[ $exec -eq 1 ] || return 0
 	luotest_mark "kexec -e stage $LUOTEST_STAGE"
-	if [ $update -eq 1 ]; then
+	if [ -n "$prepared" ]; then
+		luoctl prepare -- sh -c "$prepared; kexec -e"
+		tap_fail kexec_exec "luoctl prepare -- $prepared; kexec -e returned"
+	elif [ $update -eq 1 ]; then
 		luoctl prepare -- kexec -e
 		tap_fail kexec_exec "luoctl prepare -- kexec -e returned"
 	else

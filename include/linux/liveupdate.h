@@ -7,6 +7,7 @@
 #ifndef _LINUX_LIVEUPDATE_H
 #define _LINUX_LIVEUPDATE_H
 
+#include <linux/list.h>
 #include <linux/types.h>
 #include <linux/errno.h>
 #include <uapi/linux/liveupdate.h>
@@ -76,8 +77,101 @@ struct liveupdate_subsystem {
 	struct luo_participant *participant;
 };
 
+struct liveupdate_file_handler;
+
+/* Longest file handler compatible string, without the terminating NUL. */
+#define LIVEUPDATE_FILE_COMPAT_MAX	47
+
+/**
+ * struct liveupdate_file - a file preserved in a session, as its handler
+ *	sees it in the kernel that preserves it
+ * @handler: the handler that preserves it
+ * @file: the file; LUO holds a reference while it is preserved
+ * @token: the token user space preserved it under
+ * @data: what to hand over, set by &liveupdate_file_ops.freeze: typically
+ *	the physical address of the handler's own KHO-preserved state
+ * @bytes: memory the file hands over so far, for status reports; kept up
+ *	to date by the handler
+ * @private: free for the handler
+ */
+struct liveupdate_file {
+	struct liveupdate_file_handler *handler;
+	struct file *file;
+	u64 token;
+	u64 data;
+	u64 bytes;
+	void *private;
+};
+
+/**
+ * struct liveupdate_file_ops - callbacks of a file handler
+ * @can_preserve: Does this handler preserve @file? Called for every
+ *	handler, in registration order, until one says yes. Required.
+ * @preserve: %LIVEUPDATE_SESSION_PRESERVE_FD: do the heavy work now, while
+ *	the file's user keeps running (pin and preserve memory, for example).
+ *	The error is returned to user space. Required.
+ * @prepare: PREPARE (or the start of a kexec with sessions open): catch up
+ *	with what changed since @preserve. Optional.
+ * @freeze: FREEZE (normally inside the kexec): finish, write the handover
+ *	state and set &liveupdate_file.data. Keep it short. Required.
+ * @cancel: the update is abandoned after @prepare: undo what @prepare and
+ *	@freeze did, so that the file is as after @preserve. Cannot fail.
+ *	Optional.
+ * @unpreserve: the file is no longer preserved (its session was closed,
+ *	or the session's update failed before the kexec): undo @preserve.
+ *	Called after @cancel if @prepare ran. Cannot fail. Required.
+ * @retrieve: In the next kernel, %LIVEUPDATE_SESSION_RETRIEVE_FD: build a
+ *	new file from @data, what @freeze handed over, and store it in
+ *	@filep. On failure, release what was taken back. Called at most once
+ *	per preserved file. Required.
+ * @finish: In the next kernel, when the session is finished, for every
+ *	file it handed over: @retrieved tells whether @retrieve succeeded.
+ *	Release what the handler still holds of @data (for a file that was
+ *	not retrieved, all of it). Cannot fail. Optional: without it, memory
+ *	of files nobody retrieved is freed by LUO's FINISH.
+ *
+ * The outgoing callbacks run with the file's session locked, @prepare,
+ * @freeze and @cancel also with LUO's transition mutex held; the rules of
+ * &struct liveupdate_subsystem_ops apply.
+ */
+struct liveupdate_file_ops {
+	bool (*can_preserve)(struct liveupdate_file_handler *handler,
+			     struct file *file);
+	int (*preserve)(struct liveupdate_file *lf);
+	int (*prepare)(struct liveupdate_file *lf);
+	int (*freeze)(struct liveupdate_file *lf);
+	void (*cancel)(struct liveupdate_file *lf);
+	void (*unpreserve)(struct liveupdate_file *lf);
+	int (*retrieve)(struct liveupdate_file_handler *handler, u64 data,
+			struct file **filep);
+	void (*finish)(struct liveupdate_file_handler *handler, u64 data,
+		       bool retrieved);
+};
+
+/**
+ * struct liveupdate_file_handler - a kind of file that can be preserved
+ * @compatible: Name and version of the handler's handover format, 1 to
+ *	%LIVEUPDATE_FILE_COMPAT_MAX printable characters, unique among
+ *	handlers. The next kernel gives a preserved file to the handler of
+ *	the same compatible string; change it whenever the format changes.
+ * @ops: callbacks
+ * @owner: the module that provides @ops, or NULL if built in
+ *
+ * The remaining members are private to LUO; leave them zeroed.
+ */
+struct liveupdate_file_handler {
+	const char *compatible;
+	const struct liveupdate_file_ops *ops;
+	struct module *owner;
+	/* private: */
+	struct list_head list;
+	unsigned long nr_files;
+};
+
 #ifdef CONFIG_LIVEUPDATE
 
+int liveupdate_register_file_handler(struct liveupdate_file_handler *handler);
+int liveupdate_unregister_file_handler(struct liveupdate_file_handler *handler);
 bool liveupdate_enabled(void);
 enum liveupdate_state liveupdate_state(void);
 int liveupdate_register_subsystem(struct liveupdate_subsystem *subsys);
@@ -139,6 +233,18 @@ int liveupdate_session_retrieve(const u8 *name, struct file **filep);
 int liveupdate_session_install(int fd, struct file *file, int err);
 
 #else /* !CONFIG_LIVEUPDATE */
+
+static inline int
+liveupdate_register_file_handler(struct liveupdate_file_handler *handler)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int
+liveupdate_unregister_file_handler(struct liveupdate_file_handler *handler)
+{
+	return -EOPNOTSUPP;
+}
 
 static inline bool liveupdate_enabled(void)
 {

@@ -280,6 +280,9 @@ static void luo_do_finish(struct luo_ctx *ctx)
 	struct luo_incoming *rec;
 	unsigned int n = 0;
 
+	/* KHO is about to free what no session took back. */
+	if (ctx->handover)
+		luo_file_incoming_end();
 	list_for_each_entry(p, &ctx->participants, list) {
 		if (p->ops->finish)
 			p->ops->finish(p, p->incoming ? p->incoming->data : 0);

@@ -143,6 +143,53 @@ struct luo_ctx {
 	struct folio *fdt_folio;
 };
 
+struct luo_file_in;
+
+/**
+ * struct luo_file_set - the files of one session (luo_file.c)
+ * @files: outgoing &struct luo_file, in the order they were preserved
+ * @nr_files: entries in @files
+ * @prepared: PREPARE reached the set and nothing cancelled it
+ * @table: while @prepared with files, the file table handed over
+ * @table_preserved: @table is preserved in KHO
+ * @in: a retrieved session's files, sorted by token
+ * @nr_in: entries in @in
+ * @finished: the retrieved session was finished
+ */
+struct luo_file_set {
+	struct list_head files;
+	unsigned int nr_files;
+	bool prepared;
+	struct folio *table;
+	bool table_preserved;
+	struct luo_file_in *in;
+	unsigned int nr_in;
+	bool finished;
+};
+
+/* luo_file.c */
+void luo_file_set_init(struct luo_file_set *set);
+int luo_file_preserve(struct luo_file_set *set, int fd, u64 token);
+u64 luo_file_set_bytes(struct luo_file_set *set);
+int luo_file_set_show(struct luo_file_set *set, const char *session,
+		      char *buf, int len);
+int luo_file_set_prepare(struct luo_file_set *set, u64 *data);
+int luo_file_set_freeze(struct luo_file_set *set, u64 *data);
+void luo_file_set_cancel(struct luo_file_set *set);
+void luo_file_set_release(struct luo_file_set *set);
+int luo_file_set_load(struct luo_file_set *set, const char *session,
+		      u64 data);
+int luo_file_retrieve(struct luo_file_set *set, const char *session,
+		      u64 token, struct file **filep);
+void luo_file_retrieve_failed(struct luo_file_set *set, u64 token,
+			      struct file *file);
+void luo_file_set_finish(struct luo_file_set *set);
+void luo_file_set_destroy(struct luo_file_set *set);
+void luo_file_incoming_end(void);
+
+/* luo_session.c */
+int luo_session_show_files(struct luo_participant *p, char *buf, int len);
+
 /* luo_core.c */
 void luo_ctx_init(struct luo_ctx *ctx, bool handover);
 void luo_ctx_destroy(struct luo_ctx *ctx);

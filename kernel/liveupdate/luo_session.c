@@ -35,10 +35,10 @@
  * retrieved session ends its restoration, and so does closing its fd or
  * LUO's own FINISH.
  *
- * Files: no file handler is registered yet, so %LIVEUPDATE_SESSION_PRESERVE_FD
- * fails with ENOENT for every file and a session hands over no file (the
- * data of its record is 0); %LIVEUPDATE_SESSION_RETRIEVE_FD fails with
- * ENOENT for every token.
+ * The files of a session are preserved through their handlers (see
+ * "LUO preserved files"): %LIVEUPDATE_SESSION_PRESERVE_FD works until the
+ * session is prepared (then EBUSY), and the record of a session points at
+ * its file table, or is 0 for a session without files.
  */
 
 #define pr_fmt(fmt) "liveupdate: " fmt
@@ -60,7 +60,9 @@
  * @name: the session's name, NUL-terminated
  * @incoming: retrieved from the previous kernel
  * @registered: @part is registered (an outgoing session, once created)
- * @lock: serializes the ioctls on the session
+ * @lock: serializes the ioctls on the session and its state machine
+ *	callbacks, which take it inside LUO's transition mutex
+ * @files: its preserved files
  */
 struct luo_session {
 	struct luo_participant part;
@@ -68,6 +70,7 @@ struct luo_session {
 	bool incoming;
 	bool registered;
 	struct mutex lock;
+	struct luo_file_set files;
 };
 
 /*
@@ -83,19 +86,39 @@ static unsigned int luo_nr_sessions;
 
 static int luo_session_prepare(struct luo_participant *p, u64 *data)
 {
-	/* No file handler yet: the session hands over its name only. */
-	*data = 0;
-	return 0;
+	struct luo_session *s = p->owner;
+	int err;
+
+	mutex_lock(&s->lock);
+	err = luo_file_set_prepare(&s->files, data);
+	mutex_unlock(&s->lock);
+	return err;
 }
 
 static int luo_session_freeze(struct luo_participant *p, u64 *data)
 {
-	return 0;
+	struct luo_session *s = p->owner;
+	int err;
+
+	mutex_lock(&s->lock);
+	err = luo_file_set_freeze(&s->files, data);
+	mutex_unlock(&s->lock);
+	return err;
+}
+
+static void luo_session_cancel(struct luo_participant *p, u64 data)
+{
+	struct luo_session *s = p->owner;
+
+	mutex_lock(&s->lock);
+	luo_file_set_cancel(&s->files);
+	mutex_unlock(&s->lock);
 }
 
 static const struct luo_participant_ops luo_session_ops = {
 	.prepare = luo_session_prepare,
 	.freeze = luo_session_freeze,
+	.cancel = luo_session_cancel,
 };
 
 /* A name from user space: 1 to 63 bytes and a NUL within @name. */
@@ -110,6 +133,7 @@ static int luo_session_check_name(const u8 *name)
 
 static void luo_session_free(struct luo_session *s)
 {
+	luo_file_set_destroy(&s->files);
 	mutex_destroy(&s->lock);
 	kfree(s);
 }
@@ -119,10 +143,12 @@ static int luo_session_release(struct inode *inode, struct file *file)
 	struct luo_session *s = file->private_data;
 
 	if (s->registered) {
+		/* Cancels the session if it is prepared or frozen. */
 		luo_ctx_unregister(luo_global_ctx(), &s->part);
 		mutex_lock(&luo_session_lock);
 		luo_nr_sessions--;
 		mutex_unlock(&luo_session_lock);
+		luo_file_set_release(&s->files);
 	}
 	luo_session_free(s);
 	return 0;
@@ -132,26 +158,38 @@ static int luo_session_preserve_fd(struct liveupdate_ucmd *ucmd, void *priv)
 {
 	struct liveupdate_session_preserve_fd *cmd = ucmd->cmd;
 	struct luo_session *s = priv;
-	struct file *file;
 
 	if (s->incoming)
 		return -EINVAL;
-	file = fget(cmd->fd);
-	if (!file)
-		return -EBADF;
-	fput(file);
-	/* No handler can preserve any file type yet. */
-	return -ENOENT;
+	return luo_file_preserve(&s->files, cmd->fd, cmd->token);
 }
 
 static int luo_session_retrieve_fd(struct liveupdate_ucmd *ucmd, void *priv)
 {
+	struct liveupdate_session_retrieve_fd *cmd = ucmd->cmd;
 	struct luo_session *s = priv;
+	struct file *file;
+	int err, fd;
 
 	if (!s->incoming)
 		return -EINVAL;
-	/* A session of this kernel series hands over no files yet. */
-	return -ENOENT;
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	err = luo_file_retrieve(&s->files, s->name, cmd->token, &file);
+	if (err) {
+		put_unused_fd(fd);
+		return err;
+	}
+	cmd->fd = fd;
+	err = liveupdate_ucmd_respond(ucmd, sizeof(*cmd));
+	if (err) {
+		put_unused_fd(fd);
+		luo_file_retrieve_failed(&s->files, cmd->token, file);
+		return err;
+	}
+	fd_install(fd, file);
+	return 0;
 }
 
 static int luo_session_finish(struct liveupdate_ucmd *ucmd, void *priv)
@@ -161,8 +199,10 @@ static int luo_session_finish(struct liveupdate_ucmd *ucmd, void *priv)
 
 	if (cmd->reserved)
 		return -EINVAL;
-	/* Nothing to end: a session hands over no files yet. */
-	return s->incoming ? 0 : -EINVAL;
+	if (!s->incoming)
+		return -EINVAL;
+	luo_file_set_finish(&s->files);
+	return 0;
 }
 
 static int luo_session_get_name(struct liveupdate_ucmd *ucmd, void *priv)
@@ -231,6 +271,7 @@ static struct file *luo_session_new(const u8 *name, bool incoming, int *fd)
 	strscpy(s->name, name, sizeof(s->name));
 	s->incoming = incoming;
 	mutex_init(&s->lock);
+	luo_file_set_init(&s->files);
 	s->part.name = s->name;
 	s->part.group = LUO_GROUP_SESSIONS;
 	s->part.ops = &luo_session_ops;
@@ -253,6 +294,24 @@ static struct file *luo_session_new(const u8 *name, bool incoming, int *fd)
 free:
 	luo_session_free(s);
 	return ERR_PTR(err);
+}
+
+/**
+ * luo_session_show_files() - the files of an outgoing session, for sysfs
+ * @p: the session's participant (in %LUO_GROUP_SESSIONS)
+ * @buf: the sysfs buffer
+ * @len: what @buf holds already
+ *
+ * Return: the new length of @buf.
+ */
+int luo_session_show_files(struct luo_participant *p, char *buf, int len)
+{
+	struct luo_session *s = p->owner;
+
+	mutex_lock(&s->lock);
+	len = luo_file_set_show(&s->files, s->name, buf, len);
+	mutex_unlock(&s->lock);
+	return len;
 }
 
 /**
@@ -332,8 +391,8 @@ int liveupdate_session_create(const u8 *name, struct file **filep)
  * Returns a reserved fd and the session's file; liveupdate_session_install()
  * installs them.
  *
- * Return: the fd; -EINVAL for a bad name or a session already retrieved;
- * -ENOENT if the previous kernel handed no session over under @name, or
+ * Return: the fd; -EINVAL for a bad name, a session already retrieved or
+ * one whose file table fails its checks (logged); -ENOENT if the previous kernel handed no session over under @name, or
  * this kernel is not ``updated`` (any more); -ENOMEM, -EMFILE.
  */
 int liveupdate_session_retrieve(const u8 *name, struct file **filep)
@@ -355,6 +414,9 @@ int liveupdate_session_retrieve(const u8 *name, struct file **filep)
 	if (err)
 		return liveupdate_session_install(fd, file, err == -EALREADY ?
 						  -EINVAL : -ENOENT);
+	err = luo_file_set_load(&s->files, s->name, data);
+	if (err)
+		return liveupdate_session_install(fd, file, err);
 	*filep = file;
 	return fd;
 }

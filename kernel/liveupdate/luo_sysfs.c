@@ -8,8 +8,9 @@
  *
  * /sys/kernel/liveupdate/: ``state``, the registered ``subsystems``, in
  * an updated kernel which of the previous kernel's subsystems were
- * ``reclaimed``, and the ``sessions`` of both kernels. Read-only; the
- * state is changed through /dev/liveupdate.
+ * ``reclaimed``, the ``sessions`` of both kernels, and the ``files``
+ * preserved in this kernel's sessions with the bytes each hands over.
+ * Read-only; the state is changed through /dev/liveupdate.
  */
 
 #define pr_fmt(fmt) "liveupdate: " fmt
@@ -97,11 +98,34 @@ static ssize_t sessions_show(struct kobject *kobj,
 
 static struct kobj_attribute luo_sessions_attr = __ATTR_RO(sessions);
 
+/*
+ * One line per file preserved in a session of this kernel:
+ * "SESSION TOKEN COMPATIBLE BYTES", BYTES being the memory it hands over.
+ */
+static ssize_t files_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	struct luo_ctx *ctx = luo_global_ctx();
+	struct luo_participant *p;
+	int len = 0;
+
+	mutex_lock(&ctx->list_lock);
+	list_for_each_entry(p, &ctx->participants, list)
+		if (p->group == LUO_GROUP_SESSIONS)
+			len = luo_session_show_files(p, buf, len);
+	mutex_unlock(&ctx->list_lock);
+
+	return len;
+}
+
+static struct kobj_attribute luo_files_attr = __ATTR_RO(files);
+
 static struct attribute *luo_attrs[] = {
 	&luo_state_attr.attr,
 	&luo_subsystems_attr.attr,
 	&luo_reclaimed_attr.attr,
 	&luo_sessions_attr.attr,
+	&luo_files_attr.attr,
 	NULL,
 };
 

@@ -23,7 +23,7 @@
  * LUO publishes one FDT to KHO under the name %LUO_KHO_NAME. Its layout::
  *
  *   / {
- *           compatible = "luo-6.12,luo-v1";
+ *           compatible = "luo-6.12,luo-v2";
  *           subsystems {                    (LUO_FDT_GROUP_SUBSYSTEMS)
  *                   0 {
  *                           name = "luo-test";      (string)
@@ -55,20 +55,22 @@
 #define _LINUX_LIVEUPDATE_LUO_ABI_H
 
 #include <linux/sizes.h>
+#include <linux/types.h>
 
 /* Name under which LUO's FDT is published to KHO. */
 #define LUO_KHO_NAME			"luo"
 
 /* Version of this layout; see the DOC comment before changing anything. */
-#define LUO_FDT_COMPATIBLE		"luo-6.12,luo-v1"
+#define LUO_FDT_COMPATIBLE		"luo-6.12,luo-v2"
 
 /* Group of &struct liveupdate_subsystem participants. */
 #define LUO_FDT_GROUP_SUBSYSTEMS	"subsystems"
 
 /*
  * Group of sessions, one record per session of the outgoing kernel, named
- * as the session. Its data is 0: no file is handed over yet (a later
- * kernel that hands files over points it at the session's file table).
+ * as the session. Its data is 0 for a session without files, else the
+ * physical address of the session's file table, a KHO-preserved folio
+ * (struct luo_session_files_ser). v1 kernels handed over 0 only.
  */
 #define LUO_FDT_GROUP_SESSIONS		"sessions"
 
@@ -80,5 +82,44 @@
 
 /* Largest LUO FDT the next kernel accepts. */
 #define LUO_FDT_MAX_SIZE		SZ_1M
+
+/* Size of a file handler's compatible string including its NUL. */
+#define LUO_FILE_COMPAT_SIZE		48
+
+/* Most files one session hands over. */
+#define LUO_SESSION_MAX_FILES		4096
+
+/**
+ * struct luo_file_ser - one preserved file in a session's file table
+ * @token: the token user space preserved the file under; unique in the
+ *	session
+ * @data: what the file's handler handed over
+ * @compatible: the handler's compatible string, NUL-terminated and
+ *	printable, NUL-padded
+ */
+struct luo_file_ser {
+	__u64 token;
+	__u64 data;
+	char compatible[LUO_FILE_COMPAT_SIZE];
+} __packed;
+
+/**
+ * struct luo_session_files_ser - a session's file table
+ * @nr_files: entries in @files, 1 to %LUO_SESSION_MAX_FILES; they must fit
+ *	the folio the table is in
+ * @reserved: 0
+ * @files: the files, in the order they were preserved
+ *
+ * The table fills one KHO-preserved folio, in the byte order of the CPU
+ * (both kernels run on the same machine). The next kernel takes the
+ * folio back when the session is retrieved; a table that does not pass
+ * these rules makes the retrieval fail, and KHO frees the memory of its
+ * files at FINISH.
+ */
+struct luo_session_files_ser {
+	__u64 nr_files;
+	__u64 reserved;
+	struct luo_file_ser files[];
+} __packed;
 
 #endif /* _LINUX_LIVEUPDATE_LUO_ABI_H */

@@ -33,42 +33,6 @@ static int luo_open(void)
 	return open(LUO_DEV, O_RDWR | O_CLOEXEC);
 }
 
-static int session_name(int fd, char *name)
-{
-	struct liveupdate_session_get_name arg = { .size = sizeof(arg) };
-
-	if (ioctl(fd, LIVEUPDATE_SESSION_GET_NAME, &arg))
-		return -errno;
-	memcpy(name, arg.name, sizeof(arg.name));
-	return 0;
-}
-
-static int session_preserve(int fd, int file, __u64 token)
-{
-	struct liveupdate_session_preserve_fd arg = {
-		.size = sizeof(arg), .fd = file, .token = token,
-	};
-
-	return ioctl(fd, LIVEUPDATE_SESSION_PRESERVE_FD, &arg) ? -errno : 0;
-}
-
-static int session_retrieve(int fd, __u64 token)
-{
-	struct liveupdate_session_retrieve_fd arg = {
-		.size = sizeof(arg), .token = token,
-	};
-
-	return ioctl(fd, LIVEUPDATE_SESSION_RETRIEVE_FD, &arg) ? -errno :
-								   arg.fd;
-}
-
-static int session_finish(int fd)
-{
-	struct liveupdate_session_finish arg = { .size = sizeof(arg) };
-
-	return ioctl(fd, LIVEUPDATE_SESSION_FINISH, &arg) ? -errno : 0;
-}
-
 FIXTURE(session) {
 	int dev;
 };
@@ -192,7 +156,7 @@ TEST_F(session, file_ioctls_on_outgoing)
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, pipe(pipefd));
-	/* No handler for a pipe (nor yet for anything else). */
+	/* No handler for a pipe. */
 	EXPECT_EQ(-ENOENT, session_preserve(fd, pipefd[0], 1));
 	close(pipefd[1]);
 	EXPECT_EQ(-EBADF, session_preserve(fd, pipefd[1], 2));

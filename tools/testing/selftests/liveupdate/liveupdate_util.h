@@ -59,4 +59,41 @@ static inline int retrieve_session(int dev, const char *name)
 	return session_ioctl(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, name);
 }
 
+/* The session ioctls: 0 (or the new fd) or -errno. */
+static inline int session_name(int fd, char *name)
+{
+	struct liveupdate_session_get_name arg = { .size = sizeof(arg) };
+
+	if (ioctl(fd, LIVEUPDATE_SESSION_GET_NAME, &arg))
+		return -errno;
+	memcpy(name, arg.name, sizeof(arg.name));
+	return 0;
+}
+
+static inline int session_preserve(int fd, int file, __u64 token)
+{
+	struct liveupdate_session_preserve_fd arg = {
+		.size = sizeof(arg), .fd = file, .token = token,
+	};
+
+	return ioctl(fd, LIVEUPDATE_SESSION_PRESERVE_FD, &arg) ? -errno : 0;
+}
+
+static inline int session_retrieve(int fd, __u64 token)
+{
+	struct liveupdate_session_retrieve_fd arg = {
+		.size = sizeof(arg), .token = token,
+	};
+
+	return ioctl(fd, LIVEUPDATE_SESSION_RETRIEVE_FD, &arg) ? -errno :
+								   arg.fd;
+}
+
+static inline int session_finish(int fd)
+{
+	struct liveupdate_session_finish arg = { .size = sizeof(arg) };
+
+	return ioctl(fd, LIVEUPDATE_SESSION_FINISH, &arg) ? -errno : 0;
+}
+
 #endif /* LIVEUPDATE_UTIL_H */

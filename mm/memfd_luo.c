@@ -1,0 +1,715 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live update of a memfd: its folios, as they are, in the next kernel.
+ */
+
+/**
+ * DOC: memfd preservation
+ *
+ * A VMM keeps guest memory in a memfd; this file handler carries such a
+ * memfd through a live update without copying a byte: the next kernel's
+ * memfd has the very same physical pages. The format is in
+ * include/linux/liveupdate/memfd_abi.h.
+ *
+ * %LIVEUPDATE_SESSION_PRESERVE_FD pins the file's size (shmem_pin_size():
+ * truncate, grow and fallocate() fail with EPERM from now on, because a
+ * folio that left the file would be freed under the next kernel) and
+ * preserves every folio the file has, in KHO, recording each in a chain
+ * of chunks. Folios in KHO scratch, where the next kernel boots, are
+ * migrated out first with a long-term pin, as memfd_pin_folios() does for
+ * any long-term user. Holes are not touched: nothing is allocated for
+ * them, and they stay holes. Large folios are preserved as large folios.
+ *
+ * The workload keeps running. Writes into the file's folios need nothing,
+ * since the folios themselves are handed over. A hole the workload fills
+ * after PRESERVE_FD gets a new folio, which PREPARE and FREEZE catch up
+ * with: shmem counts a file's pages (``alloced``), and as no folio can
+ * leave a pinned file, a count above the pages preserved means new folios,
+ * and only then is the file walked again. FREEZE then records the size,
+ * the position, the seals and the mode, and preserves the chunks. A hole
+ * filled after FREEZE is not handed over. CANCEL leaves every folio
+ * preserved (they are still the file's), and drops only the chunks'
+ * preservation; closing the session unpreserves everything and unpins
+ * the size.
+ *
+ * In the next kernel, RETRIEVE_FD checks the whole chain, builds a new
+ * memfd of the same size, seals and mode, and inserts each folio into it
+ * at its offset, charged to the retrieving task's memory cgroup
+ * (shmem_insert_folio()). The result is an ordinary memfd; its name is
+ * "memfd:" with nothing after it, as on mainline. hugetlbfs memfds are not
+ * preserved: no handler takes them, and PRESERVE_FD fails with ENOENT.
+ */
+
+#define pr_fmt(fmt) "memfd_luo: " fmt
+
+#include <linux/err.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/init.h>
+#include <linux/kexec_handover.h>
+#include <linux/liveupdate.h>
+#include <linux/liveupdate/memfd_abi.h>
+#include <linux/memfd.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pagemap.h>
+#include <linux/pagevec.h>
+#include <linux/sched.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+/* Chunks are folios of this order when memory allows, else single pages. */
+#define MEMFD_LUO_CHUNK_ORDER	3
+
+#define MEMFD_LUO_SEALS		(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | \
+				 F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | \
+				 F_SEAL_EXEC)
+
+/**
+ * struct memfd_luo - one preserved memfd in the kernel that preserves it
+ * @first: the first chunk, holding the &struct memfd_luo_file
+ * @tail: the chunk extents are appended to
+ * @ext: the last extent of @tail, the one a folio may extend, or NULL
+ * @nr_pages: pages of all folios preserved
+ * @chunks_preserved: FREEZE preserved the chunks in KHO
+ */
+struct memfd_luo {
+	struct folio *first;
+	struct folio *tail;
+	struct memfd_luo_extent *ext;
+	unsigned long nr_pages;
+	bool chunks_preserved;
+};
+
+static struct memfd_luo_chunk *memfd_luo_chunk(struct folio *folio)
+{
+	return folio_address(folio);
+}
+
+static struct folio *memfd_luo_next_chunk(struct folio *folio)
+{
+	u64 next = memfd_luo_chunk(folio)->next;
+
+	return next ? pfn_folio(PHYS_PFN(next)) : NULL;
+}
+
+static struct folio *memfd_luo_chunk_alloc(void)
+{
+	struct folio *folio;
+
+	folio = folio_alloc(GFP_KERNEL | __GFP_ZERO | __GFP_NORETRY |
+			    __GFP_NOWARN, MEMFD_LUO_CHUNK_ORDER);
+	if (!folio)
+		folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, 0);
+	return folio;
+}
+
+/* Free the chunks; unpreserve them first if FREEZE preserved them. */
+static void memfd_luo_free_chunks(struct memfd_luo *ml)
+{
+	struct folio *folio = ml->first, *next;
+
+	while (folio) {
+		next = memfd_luo_next_chunk(folio);
+		if (ml->chunks_preserved)
+			kho_unpreserve_folio(folio);
+		folio_put(folio);
+		folio = next;
+	}
+	ml->first = NULL;
+	ml->tail = NULL;
+	ml->ext = NULL;
+	ml->chunks_preserved = false;
+}
+
+/* Room for @bytes more in the tail chunk, adding a chunk if needed. */
+static void *memfd_luo_reserve(struct memfd_luo *ml, size_t bytes)
+{
+	struct memfd_luo_chunk *chunk = memfd_luo_chunk(ml->tail);
+	struct folio *folio;
+
+	if (sizeof(*chunk) + chunk->used + bytes > folio_size(ml->tail)) {
+		folio = memfd_luo_chunk_alloc();
+		if (!folio)
+			return NULL;
+		chunk->next = PFN_PHYS(folio_pfn(folio));
+		ml->tail = folio;
+		ml->ext = NULL;
+		chunk = memfd_luo_chunk(folio);
+	}
+	return (void *)(chunk + 1) + chunk->used;
+}
+
+/* Record @folio, which is preserved, in the chain. */
+static int memfd_luo_record(struct memfd_luo *ml, struct folio *folio)
+{
+	struct memfd_luo_chunk *chunk;
+	struct memfd_luo_extent *ext = ml->ext;
+	unsigned int order = folio_order(folio);
+	pgoff_t index = folio->index;
+	__u32 *pfn;
+
+	if (ext && ext->order == order &&
+	    ext->index + ((u64)ext->nr << order) == index) {
+		pfn = memfd_luo_reserve(ml, sizeof(*pfn));
+		if (!pfn)
+			return -ENOMEM;
+		/* Still the same chunk: extend the extent. */
+		if (ml->ext == ext) {
+			ext->pfn[ext->nr++] = folio_pfn(folio);
+			memfd_luo_chunk(ml->tail)->used += sizeof(*pfn);
+			return 0;
+		}
+	}
+	ext = memfd_luo_reserve(ml, sizeof(*ext) + sizeof(*pfn));
+	if (!ext)
+		return -ENOMEM;
+	ext->index = index;
+	ext->nr = 1;
+	ext->order = order;
+	ext->pfn[0] = folio_pfn(folio);
+	chunk = memfd_luo_chunk(ml->tail);
+	chunk->used += sizeof(*ext) + sizeof(*pfn);
+	ml->ext = ext;
+	return 0;
+}
+
+/* Preserve and record one folio of the file; -EAGAIN: migrate it first. */
+static int memfd_luo_add(struct memfd_luo *ml, struct folio *folio,
+			 bool catch_up, bool migrated)
+{
+	int err;
+
+	if (folio_pfn(folio) + folio_nr_pages(folio) - 1 > U32_MAX) {
+		pr_warn("folio at pfn %#lx is beyond what the format describes\n",
+			folio_pfn(folio));
+		return -ERANGE;
+	}
+	if (!migrated && is_migrate_cma_page(&folio->page))
+		return -EAGAIN;
+	err = kho_preserve_folio(folio);
+	/* A walk that catches up meets the folios it preserved before. */
+	if (err == -EEXIST && catch_up)
+		return 0;
+	/* Not where the next kernel can get it: a long-term pin moves it. */
+	if (err == -EINVAL && !migrated)
+		return -EAGAIN;
+	if (err)
+		return err;
+	err = memfd_luo_record(ml, folio);
+	if (err) {
+		kho_unpreserve_folio(folio);
+		return err;
+	}
+	ml->nr_pages += folio_nr_pages(folio);
+	return 0;
+}
+
+/* Move the folio at @index out of scratch, then preserve it. */
+static int memfd_luo_migrate(struct memfd_luo *ml, struct file *file,
+			     pgoff_t index, unsigned long nr, bool catch_up)
+{
+	loff_t start = (loff_t)index << PAGE_SHIFT;
+	loff_t end = min_t(loff_t, start + ((loff_t)nr << PAGE_SHIFT),
+			   i_size_read(file_inode(file))) - 1;
+	struct folio *folio;
+	pgoff_t offset;
+	long got;
+	int err;
+
+	got = memfd_pin_folios(file, start, end, &folio, 1, &offset);
+	if (got < 0)
+		return got;
+	if (!got)
+		return -ENOENT;
+	err = memfd_luo_add(ml, folio, catch_up, true);
+	unpin_folio(folio);
+	if (err)
+		pr_warn("cannot preserve folio at pfn %#lx of a memfd (offset %#llx): %pe\n",
+			folio_pfn(folio), start, ERR_PTR(err));
+	return err;
+}
+
+/*
+ * Preserve every folio of the file; with @catch_up, the file was walked
+ * before and the folios found then are skipped.
+ */
+static int memfd_luo_scan(struct memfd_luo *ml, struct file *file,
+			  bool catch_up)
+{
+	struct address_space *mapping = file->f_mapping;
+	struct folio_batch fbatch;
+	pgoff_t next = 0, index;
+	unsigned long nr;
+	unsigned int i;
+	int err = 0;
+
+	folio_batch_init(&fbatch);
+	while (filemap_get_folios(mapping, &next, ULONG_MAX, &fbatch)) {
+		nr = 0;
+		for (i = 0; i < folio_batch_count(&fbatch); i++) {
+			struct folio *folio = fbatch.folios[i];
+
+			err = memfd_luo_add(ml, folio, catch_up, false);
+			if (err == -EAGAIN) {
+				/* Migration needs our reference gone. */
+				index = folio->index;
+				nr = folio_nr_pages(folio);
+				next = index + nr;
+				break;
+			}
+			if (err)
+				break;
+		}
+		folio_batch_release(&fbatch);
+		if (nr)
+			err = memfd_luo_migrate(ml, file, index, nr, catch_up);
+		if (err)
+			return err;
+		cond_resched();
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+	return 0;
+}
+
+/* New folios since the last walk? Pinned files only gain folios. */
+static bool memfd_luo_grew(struct memfd_luo *ml, struct inode *inode)
+{
+	struct shmem_inode_info *info = SHMEM_I(inode);
+	unsigned long pages;
+
+	spin_lock(&info->lock);
+	pages = info->alloced;
+	spin_unlock(&info->lock);
+	return pages != ml->nr_pages;
+}
+
+/* Undo the preservation of every folio in the chain. */
+static void memfd_luo_unpreserve_folios(struct memfd_luo *ml)
+{
+	struct folio *chunk_folio;
+
+	for (chunk_folio = ml->first; chunk_folio;
+	     chunk_folio = memfd_luo_next_chunk(chunk_folio)) {
+		struct memfd_luo_chunk *chunk = memfd_luo_chunk(chunk_folio);
+		void *pos = chunk + 1, *end = pos + chunk->used;
+
+		if (chunk_folio == ml->first)
+			pos += sizeof(struct memfd_luo_file);
+		while (pos < end) {
+			struct memfd_luo_extent *ext = pos;
+			unsigned int i;
+
+			for (i = 0; i < ext->nr; i++)
+				kho_unpreserve_folio(pfn_folio(ext->pfn[i]));
+			pos += struct_size(ext, pfn, ext->nr);
+		}
+	}
+	ml->nr_pages = 0;
+}
+
+static bool memfd_luo_can_preserve(struct liveupdate_file_handler *handler,
+				   struct file *file)
+{
+	return shmem_file_is_memfd(file);
+}
+
+static int memfd_luo_preserve(struct liveupdate_file *lf)
+{
+	struct inode *inode = file_inode(lf->file);
+	struct memfd_luo_chunk *chunk;
+	struct memfd_luo *ml;
+	int err;
+
+	if (i_size_read(inode) > (loff_t)U32_MAX << PAGE_SHIFT)
+		return -EFBIG;
+	ml = kzalloc(sizeof(*ml), GFP_KERNEL);
+	if (!ml)
+		return -ENOMEM;
+	ml->first = memfd_luo_chunk_alloc();
+	if (!ml->first) {
+		err = -ENOMEM;
+		goto free;
+	}
+	ml->tail = ml->first;
+	chunk = memfd_luo_chunk(ml->first);
+	chunk->used = sizeof(struct memfd_luo_file);
+
+	/* Another open file of the same memfd may be preserved: EBUSY. */
+	err = shmem_pin_size(inode);
+	if (err)
+		goto free_chunks;
+	err = memfd_luo_scan(ml, lf->file, false);
+	if (err)
+		goto unpreserve;
+	lf->private = ml;
+	WRITE_ONCE(lf->bytes, (u64)ml->nr_pages << PAGE_SHIFT);
+	return 0;
+
+unpreserve:
+	memfd_luo_unpreserve_folios(ml);
+	shmem_unpin_size(inode);
+free_chunks:
+	memfd_luo_free_chunks(ml);
+free:
+	kfree(ml);
+	return err;
+}
+
+static int memfd_luo_catch_up(struct liveupdate_file *lf)
+{
+	struct memfd_luo *ml = lf->private;
+	int err;
+
+	if (!memfd_luo_grew(ml, file_inode(lf->file)))
+		return 0;
+	err = memfd_luo_scan(ml, lf->file, true);
+	WRITE_ONCE(lf->bytes, (u64)ml->nr_pages << PAGE_SHIFT);
+	return err;
+}
+
+static int memfd_luo_freeze(struct liveupdate_file *lf)
+{
+	struct memfd_luo *ml = lf->private;
+	struct inode *inode = file_inode(lf->file);
+	struct memfd_luo_file *mf;
+	struct folio *folio;
+	int err;
+
+	err = memfd_luo_catch_up(lf);
+	if (err)
+		return err;
+
+	mf = (void *)(memfd_luo_chunk(ml->first) + 1);
+	mf->size = i_size_read(inode);
+	mf->pos = lf->file->f_pos;
+	mf->nr_pages = ml->nr_pages;
+	mf->seals = READ_ONCE(SHMEM_I(inode)->seals) & MEMFD_LUO_SEALS;
+	mf->mode = inode->i_mode & 0777;
+
+	for (folio = ml->first; folio; folio = memfd_luo_next_chunk(folio)) {
+		err = kho_preserve_folio(folio);
+		if (err) {
+			/* Unpreserve the ones before. */
+			struct folio *f;
+
+			for (f = ml->first; f != folio;
+			     f = memfd_luo_next_chunk(f))
+				kho_unpreserve_folio(f);
+			return err;
+		}
+	}
+	ml->chunks_preserved = true;
+	lf->data = PFN_PHYS(folio_pfn(ml->first));
+	return 0;
+}
+
+static void memfd_luo_cancel(struct liveupdate_file *lf)
+{
+	struct memfd_luo *ml = lf->private;
+	struct folio *folio;
+
+	if (!ml->chunks_preserved)
+		return;
+	for (folio = ml->first; folio; folio = memfd_luo_next_chunk(folio))
+		kho_unpreserve_folio(folio);
+	ml->chunks_preserved = false;
+}
+
+static void memfd_luo_unpreserve(struct liveupdate_file *lf)
+{
+	struct memfd_luo *ml = lf->private;
+
+	memfd_luo_cancel(lf);
+	memfd_luo_unpreserve_folios(ml);
+	memfd_luo_free_chunks(ml);
+	shmem_unpin_size(file_inode(lf->file));
+	kfree(ml);
+	lf->private = NULL;
+}
+
+/*
+ * The next kernel. A chain from the previous kernel is walked twice: to
+ * check it whole (chunks are taken back on the way), then to insert the
+ * folios. Chunks taken back are freed at the end either way.
+ */
+
+/* Take back the chain at @phys; NULL-terminated in a kvmalloc'd array. */
+static struct folio **memfd_luo_restore_chunks(u64 phys)
+{
+	unsigned int nr = 0, max = 16;
+	struct folio **chunks, **more;
+
+	chunks = kvmalloc_array(max, sizeof(*chunks), GFP_KERNEL);
+	if (!chunks)
+		return ERR_PTR(-ENOMEM);
+	while (phys) {
+		struct folio *folio;
+
+		if (nr + 1 == max) {
+			more = kvrealloc(chunks, max * 2 * sizeof(*chunks),
+					 GFP_KERNEL);
+			if (!more)
+				goto fail;
+			chunks = more;
+			max *= 2;
+		}
+		folio = PAGE_ALIGNED(phys) ? kho_restore_folio(phys) : NULL;
+		if (!folio) {
+			pr_err("chunk at %#llx cannot be taken back\n", phys);
+			goto fail;
+		}
+		chunks[nr++] = folio;
+		if (memfd_luo_chunk(folio)->used >
+		    folio_size(folio) - sizeof(struct memfd_luo_chunk) ||
+		    memfd_luo_chunk(folio)->reserved) {
+			pr_err("chunk at %#llx is corrupt\n", phys);
+			goto fail;
+		}
+		phys = memfd_luo_chunk(folio)->next;
+	}
+	chunks[nr] = NULL;
+	return chunks;
+
+fail:
+	while (nr)
+		folio_put(chunks[--nr]);
+	kvfree(chunks);
+	return ERR_PTR(-EINVAL);
+}
+
+static void memfd_luo_put_chunks(struct folio **chunks)
+{
+	unsigned int i;
+
+	for (i = 0; chunks[i]; i++)
+		folio_put(chunks[i]);
+	kvfree(chunks);
+}
+
+/*
+ * Call @fn for every extent of the chain; stops at the first error.
+ * @fn gets the extent and the pages covered so far.
+ */
+static int memfd_luo_for_each_extent(struct folio **chunks,
+				     int (*fn)(const struct memfd_luo_extent *ext,
+					       void *arg),
+				     void *arg)
+{
+	unsigned int c;
+	int err;
+
+	for (c = 0; chunks[c]; c++) {
+		struct memfd_luo_chunk *chunk = memfd_luo_chunk(chunks[c]);
+		void *pos = chunk + 1, *end = pos + chunk->used;
+
+		if (!c)
+			pos += sizeof(struct memfd_luo_file);
+		while (pos < end) {
+			const struct memfd_luo_extent *ext = pos;
+
+			if (end - pos < sizeof(*ext) ||
+			    end - pos < struct_size(ext, pfn, ext->nr))
+				return -EINVAL;
+			err = fn(ext, arg);
+			if (err)
+				return err;
+			pos += struct_size(ext, pfn, ext->nr);
+		}
+	}
+	return 0;
+}
+
+struct memfd_luo_check {
+	u64 size_pages;
+	u64 nr_pages;
+};
+
+static int memfd_luo_check_extent(const struct memfd_luo_extent *ext,
+				  void *arg)
+{
+	struct memfd_luo_check *c = arg;
+	u64 pages;
+
+	if (!ext->nr || ext->order > MAX_PAGE_ORDER || ext->reserved[0] ||
+	    ext->reserved[1] || ext->reserved[2] ||
+	    !IS_ALIGNED(ext->index, 1UL << ext->order))
+		return -EINVAL;
+	pages = (u64)ext->nr << ext->order;
+	if (ext->index > c->size_pages || pages > c->size_pages - ext->index)
+		return -EINVAL;
+	c->nr_pages += pages;
+	return 0;
+}
+
+struct memfd_luo_fill {
+	struct file *file;
+	unsigned long restored;
+};
+
+static int memfd_luo_fill_extent(const struct memfd_luo_extent *ext,
+				 void *arg)
+{
+	struct memfd_luo_fill *fill = arg;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ext->nr; i++) {
+		phys_addr_t phys = PFN_PHYS((phys_addr_t)ext->pfn[i]);
+		struct folio *folio = kho_restore_folio(phys);
+
+		if (!folio)
+			return -EINVAL;
+		if (folio_order(folio) != ext->order) {
+			pr_err("folio at %pa has order %u, not %u\n", &phys,
+			       folio_order(folio), ext->order);
+			folio_put(folio);
+			return -EINVAL;
+		}
+		if (ext->order)
+			folio = page_rmappable_folio(&folio->page);
+		err = shmem_insert_folio(fill->file, folio,
+					 ext->index + ((pgoff_t)i << ext->order));
+		folio_put(folio);
+		if (err)
+			return err;
+		fill->restored += folio_nr_pages(folio);
+		if (!(fill->restored & 0xffff))
+			cond_resched();
+	}
+	return 0;
+}
+
+static struct file *memfd_luo_new_file(const struct memfd_luo_file *mf)
+{
+	struct inode *inode;
+	struct file *file;
+
+	file = shmem_file_setup("memfd:", mf->size, VM_NORESERVE);
+	if (IS_ERR(file))
+		return file;
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
+	file->f_flags |= O_LARGEFILE;
+	inode = file_inode(file);
+	inode->i_mode = (inode->i_mode & ~0777) | mf->mode;
+	return file;
+}
+
+static int memfd_luo_retrieve(struct liveupdate_file_handler *handler,
+			      u64 data, struct file **filep)
+{
+	struct memfd_luo_check check = {};
+	struct memfd_luo_fill fill = {};
+	const struct memfd_luo_file *mf;
+	struct folio **chunks;
+	struct file *file;
+	int err;
+
+	chunks = memfd_luo_restore_chunks(data);
+	if (IS_ERR(chunks))
+		return PTR_ERR(chunks);
+	err = -EINVAL;
+	mf = (void *)(memfd_luo_chunk(chunks[0]) + 1);
+	if (memfd_luo_chunk(chunks[0])->used < sizeof(*mf) ||
+	    mf->size > MAX_LFS_FILESIZE || mf->seals & ~MEMFD_LUO_SEALS ||
+	    mf->mode & ~0777)
+		goto bad;
+	check.size_pages = DIV_ROUND_UP(mf->size, PAGE_SIZE);
+	if (memfd_luo_for_each_extent(chunks, memfd_luo_check_extent, &check) ||
+	    check.nr_pages != mf->nr_pages)
+		goto bad;
+
+	file = memfd_luo_new_file(mf);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto put;
+	}
+	fill.file = file;
+	err = memfd_luo_for_each_extent(chunks, memfd_luo_fill_extent, &fill);
+	if (err) {
+		pr_err("cannot refill the memfd: %pe\n", ERR_PTR(err));
+		fput(file);
+		goto put;
+	}
+	if (mf->seals & F_SEAL_WRITE) {
+		err = mapping_deny_writable(file->f_mapping);
+		if (err) {
+			fput(file);
+			goto put;
+		}
+	}
+	SHMEM_I(file_inode(file))->seals = mf->seals;
+	file->f_pos = mf->pos;
+	memfd_luo_put_chunks(chunks);
+	*filep = file;
+	return 0;
+
+bad:
+	pr_err("preserved memfd at %#llx is corrupt\n", data);
+put:
+	memfd_luo_put_chunks(chunks);
+	return err;
+}
+
+static int memfd_luo_free_extent(const struct memfd_luo_extent *ext,
+				 void *arg)
+{
+	unsigned int i;
+
+	for (i = 0; i < ext->nr; i++) {
+		struct folio *folio;
+
+		folio = kho_restore_folio(PFN_PHYS((phys_addr_t)ext->pfn[i]));
+		if (!folio)
+			return -EINVAL;
+		folio_put(folio);
+	}
+	return 0;
+}
+
+static void memfd_luo_finish(struct liveupdate_file_handler *handler,
+			     u64 data, bool retrieved)
+{
+	struct memfd_luo_check check = { .size_pages = U64_MAX };
+	struct folio **chunks;
+
+	/* A retrieved memfd owns its folios; retrieve freed the chain. */
+	if (retrieved)
+		return;
+	chunks = memfd_luo_restore_chunks(data);
+	if (IS_ERR(chunks))
+		return;
+	if (!memfd_luo_for_each_extent(chunks, memfd_luo_check_extent, &check))
+		memfd_luo_for_each_extent(chunks, memfd_luo_free_extent, NULL);
+	memfd_luo_put_chunks(chunks);
+}
+
+static const struct liveupdate_file_ops memfd_luo_ops = {
+	.can_preserve = memfd_luo_can_preserve,
+	.preserve = memfd_luo_preserve,
+	.prepare = memfd_luo_catch_up,
+	.freeze = memfd_luo_freeze,
+	.cancel = memfd_luo_cancel,
+	.unpreserve = memfd_luo_unpreserve,
+	.retrieve = memfd_luo_retrieve,
+	.finish = memfd_luo_finish,
+};
+
+static struct liveupdate_file_handler memfd_luo_handler = {
+	.compatible = MEMFD_LUO_COMPATIBLE,
+	.ops = &memfd_luo_ops,
+};
+
+static int __init memfd_luo_init(void)
+{
+	int err = liveupdate_register_file_handler(&memfd_luo_handler);
+
+	if (err)
+		pr_err("cannot register the memfd handler: %pe\n", ERR_PTR(err));
+	return err;
+}
+late_initcall(memfd_luo_init);
