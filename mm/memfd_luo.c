@@ -15,7 +15,8 @@
  * truncate, grow and fallocate() fail with EPERM from now on, because a
  * folio that left the file would be freed under the next kernel) and
  * preserves every folio the file has, in KHO, recording each in a chain
- * of chunks. Folios in KHO scratch, where the next kernel boots, are
+ * of chunks (pages in swap are read back first; shmem keeps a pinned
+ * file's folios out of swap from then on). Folios in KHO scratch, where the next kernel boots, are
  * migrated out first with a long-term pin, as memfd_pin_folios() does for
  * any long-term user. Holes are not touched: nothing is allocated for
  * them, and they stay holes. Large folios are preserved as large folios.
@@ -234,6 +235,49 @@ static int memfd_luo_migrate(struct memfd_luo *ml, struct file *file,
 }
 
 /*
+ * Bring the file's pages back from swap: a pinned file's folios stay in
+ * memory (shmem does not swap them out), but some may have been out
+ * before.
+ */
+static int memfd_luo_swap_in(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	XA_STATE(xas, &file->f_mapping->i_pages, 0);
+	struct folio *folio;
+	pgoff_t index;
+	void *entry;
+	int err;
+
+	while (READ_ONCE(SHMEM_I(inode)->swapped)) {
+		index = ULONG_MAX;
+		rcu_read_lock();
+		xas_set(&xas, 0);
+		xas_for_each(&xas, entry, ULONG_MAX) {
+			if (xas_retry(&xas, entry))
+				continue;
+			if (xa_is_value(entry)) {
+				index = xas.xa_index;
+				break;
+			}
+		}
+		rcu_read_unlock();
+		if (index == ULONG_MAX)
+			break;
+		err = shmem_get_folio(inode, index, 0, &folio, SGP_READ);
+		if (err)
+			return err;
+		if (folio) {
+			folio_unlock(folio);
+			folio_put(folio);
+		}
+		cond_resched();
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+	return 0;
+}
+
+/*
  * Preserve every folio of the file; with @catch_up, the file was walked
  * before and the folios found then are skipped.
  */
@@ -245,8 +289,11 @@ static int memfd_luo_scan(struct memfd_luo *ml, struct file *file,
 	pgoff_t next = 0, index;
 	unsigned long nr;
 	unsigned int i;
-	int err = 0;
+	int err;
 
+	err = memfd_luo_swap_in(file);
+	if (err)
+		return err;
 	folio_batch_init(&fbatch);
 	while (filemap_get_folios(mapping, &next, ULONG_MAX, &fbatch)) {
 		nr = 0;
@@ -307,6 +354,7 @@ static void memfd_luo_unpreserve_folios(struct memfd_luo *ml)
 			for (i = 0; i < ext->nr; i++)
 				kho_unpreserve_folio(pfn_folio(ext->pfn[i]));
 			pos += struct_size(ext, pfn, ext->nr);
+			cond_resched();
 		}
 	}
 	ml->nr_pages = 0;
@@ -325,8 +373,6 @@ static int memfd_luo_preserve(struct liveupdate_file *lf)
 	struct memfd_luo *ml;
 	int err;
 
-	if (i_size_read(inode) > (loff_t)U32_MAX << PAGE_SHIFT)
-		return -EFBIG;
 	ml = kzalloc(sizeof(*ml), GFP_KERNEL);
 	if (!ml)
 		return -ENOMEM;
@@ -339,8 +385,11 @@ static int memfd_luo_preserve(struct liveupdate_file *lf)
 	chunk = memfd_luo_chunk(ml->first);
 	chunk->used = sizeof(struct memfd_luo_file);
 
-	/* Another open file of the same memfd may be preserved: EBUSY. */
-	err = shmem_pin_size(inode);
+	/*
+	 * Another open file of the same memfd may be preserved: EBUSY. The
+	 * format counts pages in 32 bits: EFBIG beyond.
+	 */
+	err = shmem_pin_size(inode, (loff_t)U32_MAX << PAGE_SHIFT);
 	if (err)
 		goto free_chunks;
 	err = memfd_luo_scan(ml, lf->file, false);
@@ -383,6 +432,10 @@ static int memfd_luo_freeze(struct liveupdate_file *lf)
 	err = memfd_luo_catch_up(lf);
 	if (err)
 		return err;
+	if (READ_ONCE(SHMEM_I(inode)->swapped)) {
+		pr_warn("a preserved memfd has pages in swap at FREEZE\n");
+		return -EBUSY;
+	}
 
 	mf = (void *)(memfd_luo_chunk(ml->first) + 1);
 	mf->size = i_size_read(inode);
@@ -443,7 +496,10 @@ static struct folio **memfd_luo_restore_chunks(u64 phys)
 {
 	unsigned int nr = 0, max = 16;
 	struct folio **chunks, **more;
+	int err = -EINVAL;
 
+	if (!phys)
+		return ERR_PTR(-EINVAL);
 	chunks = kvmalloc_array(max, sizeof(*chunks), GFP_KERNEL);
 	if (!chunks)
 		return ERR_PTR(-ENOMEM);
@@ -453,8 +509,10 @@ static struct folio **memfd_luo_restore_chunks(u64 phys)
 		if (nr + 1 == max) {
 			more = kvrealloc(chunks, max * 2 * sizeof(*chunks),
 					 GFP_KERNEL);
-			if (!more)
+			if (!more) {
+				err = -ENOMEM;
 				goto fail;
+			}
 			chunks = more;
 			max *= 2;
 		}
@@ -479,7 +537,7 @@ fail:
 	while (nr)
 		folio_put(chunks[--nr]);
 	kvfree(chunks);
-	return ERR_PTR(-EINVAL);
+	return ERR_PTR(err);
 }
 
 static void memfd_luo_put_chunks(struct folio **chunks)
@@ -491,14 +549,15 @@ static void memfd_luo_put_chunks(struct folio **chunks)
 	kvfree(chunks);
 }
 
-/*
- * Call @fn for every extent of the chain; stops at the first error.
- * @fn gets the extent and the pages covered so far.
- */
-static int memfd_luo_for_each_extent(struct folio **chunks,
-				     int (*fn)(const struct memfd_luo_extent *ext,
-					       void *arg),
-				     void *arg)
+/* What to do with each extent of a chain, and with what. */
+struct memfd_luo_walk {
+	int (*fn)(const struct memfd_luo_extent *ext, void *arg);
+	void *arg;
+};
+
+/* Call @walk's function for every extent; stops at the first error. */
+static int memfd_luo_walk_extents(struct folio **chunks,
+				     const struct memfd_luo_walk *walk)
 {
 	unsigned int c;
 	int err;
@@ -515,7 +574,7 @@ static int memfd_luo_for_each_extent(struct folio **chunks,
 			if (end - pos < sizeof(*ext) ||
 			    end - pos < struct_size(ext, pfn, ext->nr))
 				return -EINVAL;
-			err = fn(ext, arg);
+			err = walk->fn(ext, walk->arg);
 			if (err)
 				return err;
 			pos += struct_size(ext, pfn, ext->nr);
@@ -535,12 +594,15 @@ static int memfd_luo_check_extent(const struct memfd_luo_extent *ext,
 	struct memfd_luo_check *c = arg;
 	u64 pages;
 
-	if (!ext->nr || ext->order > MAX_PAGE_ORDER || ext->reserved[0] ||
-	    ext->reserved[1] || ext->reserved[2] ||
+	if (!ext->nr || ext->order > MAX_PAGECACHE_ORDER ||
+	    (ext->order && !IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE)) ||
+	    ext->reserved[0] || ext->reserved[1] || ext->reserved[2] ||
 	    !IS_ALIGNED(ext->index, 1UL << ext->order))
 		return -EINVAL;
+	/* Every folio starts inside the file; a huge one may end past it. */
 	pages = (u64)ext->nr << ext->order;
-	if (ext->index > c->size_pages || pages > c->size_pages - ext->index)
+	if (ext->index >= c->size_pages ||
+	    ((u64)ext->nr - 1) << ext->order >= c->size_pages - ext->index)
 		return -EINVAL;
 	c->nr_pages += pages;
 	return 0;
@@ -550,6 +612,9 @@ struct memfd_luo_fill {
 	struct file *file;
 	unsigned long restored;
 };
+
+/* Folios between two chances to reschedule in long loops. */
+#define MEMFD_LUO_BATCH		1024
 
 static int memfd_luo_fill_extent(const struct memfd_luo_extent *ext,
 				 void *arg)
@@ -578,7 +643,7 @@ static int memfd_luo_fill_extent(const struct memfd_luo_extent *ext,
 		if (err)
 			return err;
 		fill->restored += folio_nr_pages(folio);
-		if (!(fill->restored & 0xffff))
+		if (!(i % MEMFD_LUO_BATCH))
 			cond_resched();
 	}
 	return 0;
@@ -604,6 +669,8 @@ static int memfd_luo_retrieve(struct liveupdate_file_handler *handler,
 {
 	struct memfd_luo_check check = {};
 	struct memfd_luo_fill fill = {};
+	struct memfd_luo_walk check_walk = { memfd_luo_check_extent, &check };
+	struct memfd_luo_walk fill_walk = { memfd_luo_fill_extent, &fill };
 	const struct memfd_luo_file *mf;
 	struct folio **chunks;
 	struct file *file;
@@ -615,11 +682,11 @@ static int memfd_luo_retrieve(struct liveupdate_file_handler *handler,
 	err = -EINVAL;
 	mf = (void *)(memfd_luo_chunk(chunks[0]) + 1);
 	if (memfd_luo_chunk(chunks[0])->used < sizeof(*mf) ||
-	    mf->size > MAX_LFS_FILESIZE || mf->seals & ~MEMFD_LUO_SEALS ||
-	    mf->mode & ~0777)
+	    mf->size > MAX_LFS_FILESIZE || mf->pos > MAX_LFS_FILESIZE ||
+	    mf->seals & ~MEMFD_LUO_SEALS || mf->mode & ~0777)
 		goto bad;
 	check.size_pages = DIV_ROUND_UP(mf->size, PAGE_SIZE);
-	if (memfd_luo_for_each_extent(chunks, memfd_luo_check_extent, &check) ||
+	if (memfd_luo_walk_extents(chunks, &check_walk) ||
 	    check.nr_pages != mf->nr_pages)
 		goto bad;
 
@@ -629,7 +696,7 @@ static int memfd_luo_retrieve(struct liveupdate_file_handler *handler,
 		goto put;
 	}
 	fill.file = file;
-	err = memfd_luo_for_each_extent(chunks, memfd_luo_fill_extent, &fill);
+	err = memfd_luo_walk_extents(chunks, &fill_walk);
 	if (err) {
 		pr_err("cannot refill the memfd: %pe\n", ERR_PTR(err));
 		fput(file);
@@ -667,6 +734,8 @@ static int memfd_luo_free_extent(const struct memfd_luo_extent *ext,
 		if (!folio)
 			return -EINVAL;
 		folio_put(folio);
+		if (!(i % MEMFD_LUO_BATCH))
+			cond_resched();
 	}
 	return 0;
 }
@@ -675,6 +744,8 @@ static void memfd_luo_finish(struct liveupdate_file_handler *handler,
 			     u64 data, bool retrieved)
 {
 	struct memfd_luo_check check = { .size_pages = U64_MAX };
+	struct memfd_luo_walk check_walk = { memfd_luo_check_extent, &check };
+	struct memfd_luo_walk free_walk = { memfd_luo_free_extent };
 	struct folio **chunks;
 
 	/* A retrieved memfd owns its folios; retrieve freed the chain. */
@@ -683,8 +754,8 @@ static void memfd_luo_finish(struct liveupdate_file_handler *handler,
 	chunks = memfd_luo_restore_chunks(data);
 	if (IS_ERR(chunks))
 		return;
-	if (!memfd_luo_for_each_extent(chunks, memfd_luo_check_extent, &check))
-		memfd_luo_for_each_extent(chunks, memfd_luo_free_extent, NULL);
+	if (!memfd_luo_walk_extents(chunks, &check_walk))
+		memfd_luo_walk_extents(chunks, &free_walk);
 	memfd_luo_put_chunks(chunks);
 }
 

@@ -3,7 +3,8 @@
 # ABI. Stage 1 runs the liveupdate_memfd kselftest (bad files, tokens,
 # pinned size, states, 1,000 memfds, the limit, nothing leaked), then a
 # "VMM" fills memfds of 4 KiB, 1 MiB, a sparse 64 GiB one with 64 MiB of
-# data, an 8 MiB THP one and one per seal, preserves them in its
+# data, an 8 MiB THP one, a 3 MiB THP one whose last huge folio reaches
+# past its end, and one per seal, preserves them in its
 # session and keeps writing: after PRESERVE_FD and again after PREPARE
 # (holes are filled too). In each next kernel the VMM retrieves every
 # memfd and checks size, seals, position, holes (SEEK_DATA/SEEK_HOLE and
@@ -41,11 +42,11 @@ vmm_wait() {
 	wait_line /tmp/vmm.out "$1" || { cat /tmp/vmm.out; return 1; }
 }
 
-# 11 memfds; the sparse one holds 64 MiB (the pages written since
+# 12 memfds; the sparse one holds 64 MiB (the pages written since
 # PRESERVE_FD count from PREPARE on).
 sysfs_files_ok() {
 	f=/sys/kernel/liveupdate/files
-	test "$(wc -l < $f)" = 11 &&
+	test "$(wc -l < $f)" = 12 &&
 		grep -q '^vmm 3 memfd-luo-6.12-v1 67108864$' $f &&
 		grep -q '^vmm 0 memfd-luo-6.12-v1 0$' $f ||
 		{ wc -l < $f; grep '^vmm [03] ' $f; return 1; }

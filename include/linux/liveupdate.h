@@ -118,7 +118,7 @@ struct liveupdate_file {
  *	@freeze did, so that the file is as after @preserve. Cannot fail.
  *	Optional.
  * @unpreserve: the file is no longer preserved (its session was closed,
- *	or the session's update failed before the kexec): undo @preserve.
+ *	by its process or because the process died): undo @preserve.
  *	Called after @cancel if @prepare ran. Cannot fail. Required.
  * @retrieve: In the next kernel, %LIVEUPDATE_SESSION_RETRIEVE_FD: build a
  *	new file from @data, what @freeze handed over, and store it in

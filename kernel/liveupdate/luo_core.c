@@ -87,6 +87,7 @@
 
 #include <linux/init.h>
 #include <linux/kexec_handover.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/string.h>
@@ -221,6 +222,8 @@ static int luo_do_freeze(struct luo_ctx *ctx)
 	struct luo_participant *p;
 	int err;
 
+	u64 start = ktime_get_ns();
+
 	list_for_each_entry(p, &ctx->participants, list) {
 		err = p->ops->freeze(p, &p->data);
 		if (err) {
@@ -239,6 +242,9 @@ static int luo_do_freeze(struct luo_ctx *ctx)
 		goto cancel;
 	}
 	luo_set_state(ctx, LIVEUPDATE_STATE_FROZEN);
+	if (ctx->handover)
+		pr_info("froze in %llu us\n",
+			div_u64(ktime_get_ns() - start, NSEC_PER_USEC));
 
 	return 0;
 

@@ -195,11 +195,9 @@ static struct liveupdate_file_handler *luo_handler_for(struct file *file)
 
 	mutex_lock(&luo_handlers_lock);
 	list_for_each_entry(h, &luo_handlers, list) {
-		if (h->ops->can_preserve(h, file)) {
-			if (!luo_handler_get(h))
-				h = NULL;
+		/* A handler whose module is going away is skipped. */
+		if (h->ops->can_preserve(h, file) && luo_handler_get(h))
 			goto out;
-		}
 	}
 	h = NULL;
 out:
@@ -287,22 +285,6 @@ unindex:
 put_file:
 	fput(file);
 	return err;
-}
-
-/**
- * luo_file_set_bytes() - memory the files of a set hand over
- * @set: an outgoing set; the session is locked
- *
- * Return: the sum of what the handlers report, in bytes.
- */
-u64 luo_file_set_bytes(struct luo_file_set *set)
-{
-	struct luo_file *f;
-	u64 bytes = 0;
-
-	list_for_each_entry(f, &set->files, list)
-		bytes += READ_ONCE(f->lf.bytes);
-	return bytes;
 }
 
 /**

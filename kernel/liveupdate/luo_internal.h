@@ -170,7 +170,6 @@ struct luo_file_set {
 /* luo_file.c */
 void luo_file_set_init(struct luo_file_set *set);
 int luo_file_preserve(struct luo_file_set *set, int fd, u64 token);
-u64 luo_file_set_bytes(struct luo_file_set *set);
 int luo_file_set_show(struct luo_file_set *set, const char *session,
 		      char *buf, int len);
 int luo_file_set_prepare(struct luo_file_set *set, u64 *data);

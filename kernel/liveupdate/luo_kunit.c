@@ -643,7 +643,9 @@ struct bad_blob {
 static const struct bad_blob bad_blobs[] = {
 	{ "valid", LUO_FDT_COMPATIBLE, .name = "a", .data_len = 8, .err = 0 },
 	{ "no compatible", NULL, .name = "a", .data_len = 8, .err = -EINVAL },
-	{ "unknown version", "luo-6.12,luo-v2", .name = "a", .data_len = 8,
+	{ "unknown version", "luo-6.12,luo-v9", .name = "a", .data_len = 8,
+	  .err = -EPROTONOSUPPORT },
+	{ "older version", "luo-6.12,luo-v1", .name = "a", .data_len = 8,
 	  .err = -EPROTONOSUPPORT },
 	{ "other format", "luo-6.12,kho-v1", .name = "a", .data_len = 8,
 	  .err = -EPROTONOSUPPORT },

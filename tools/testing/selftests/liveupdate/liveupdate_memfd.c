@@ -15,6 +15,8 @@
  *	on SIGUSR1 (sent after PREPARE) write more again, record every
  *	page's frame in a manifest memfd (token 0, preserved too), print
  *	"ready" and wait for the kexec.
+ *   liveupdate_memfd hog PERCENT
+ *	take and write PERCENT of MemAvailable, print "hogging", and wait.
  *   liveupdate_memfd check SESSION PROFILE [relay]
  *	in the next kernel: retrieve the session and each memfd, check
  *	size, seals, position, holes, every byte, and that every page is
@@ -68,6 +70,7 @@ struct mfd_spec {
 	__u64 run, stride, nr_runs;
 	unsigned int seals;
 	bool thp;
+	bool thp_past_eof;
 	bool live;
 };
 
@@ -82,6 +85,9 @@ static const struct mfd_spec small_profile[] = {
 	{ 8, "seal-write", 64 * 1024, 16, 16, 1, F_SEAL_WRITE },
 	{ 9, "seal-future-write", 64 * 1024, 16, 16, 1, F_SEAL_FUTURE_WRITE },
 	{ 10, "seal-exec", 64 * 1024, 16, 16, 1, F_SEAL_EXEC },
+	/* Its second huge folio reaches 1 MiB past the end of the file. */
+	{ 13, "thp-past-eof-3m", 3 * MIB, 768, 768, 1, .thp = true,
+	  .thp_past_eof = true },
 	{ 0 }
 };
 
@@ -305,6 +311,35 @@ static void preserve_or_die(int session, int fd, __u64 token)
 		die("preserve token %llu: %s", token, strerror(-err));
 }
 
+#define SHMEM_ENABLED	"/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+
+static void set_shmem_enabled(const char *mode)
+{
+	int fd = open(SHMEM_ENABLED, O_WRONLY);
+
+	if (fd < 0 || write(fd, mode, strlen(mode)) != (ssize_t)strlen(mode))
+		die("%s: %s", SHMEM_ENABLED, strerror(errno));
+	close(fd);
+}
+
+/*
+ * Only write(2) with shmem_enabled=always gives a huge folio that reaches
+ * past the end of the file (a fault stays inside the mapping).
+ */
+static void write_past_eof(const struct mfd_spec *s, int fd)
+{
+	char page[PAGE];
+	__u64 i;
+
+	set_shmem_enabled("always");
+	for (i = 0; i < s->run; i++) {
+		fill_page(page, s->token, i, 1);
+		if (pwrite(fd, page, PAGE, i * PAGE) != PAGE)
+			die("%s: pwrite: %s", s->name, strerror(errno));
+	}
+	set_shmem_enabled("advise");
+}
+
 /* Create, fill and preserve the memfds; then hold them until the kexec. */
 static int cmd_hold(const char *name, const struct mfd_spec *specs)
 {
@@ -335,11 +370,18 @@ static int cmd_hold(const char *name, const struct mfd_spec *specs)
 		h[k].map = map_memfd(h[k].fd, s->size);
 		if (s->thp && madvise(h[k].map, s->size, MADV_HUGEPAGE))
 			die("%s: madvise: %s", s->name, strerror(errno));
-		write_gen(s, h[k].map, 1);
+		if (s->thp_past_eof)
+			write_past_eof(s, h[k].fd);
+		else
+			write_gen(s, h[k].map, 1);
 		if (s->thp) {
 			int pm = open("/proc/self/pagemap", O_RDONLY);
+			char *last = h[k].map + s->size - PAGE;
 
-			if (!pfn_is_thp(kpf, pagemap_pfn(pm, h[k].map)))
+			/* Map them (written with pwrite(), they may not be). */
+			touched += *h[k].map + *last;
+			if (!pfn_is_thp(kpf, pagemap_pfn(pm, h[k].map)) ||
+			    !pfn_is_thp(kpf, pagemap_pfn(pm, last)))
 				die("%s: no THP before the update", s->name);
 			close(pm);
 		}
@@ -447,9 +489,11 @@ static void check_one(const struct mfd_spec *s, int fd,
 	memset(link, 0, sizeof(link));
 	ktap(readlink(path, link, sizeof(link) - 1) > 0 &&
 	     !strcmp(link, "/memfd: (deleted)"), "%s_name_empty", s->name);
+	/* Huge folios count whole, also the part past the end of file. */
 	ktap(holes_ok(s, fd, &pages) &&
-	     (__u64)st.st_blocks * 512 == pages * PAGE, "%s_holes_kept",
-	     s->name);
+	     (__u64)st.st_blocks * 512 ==
+	     (s->thp ? (pages * PAGE + 2 * MIB - 1) / (2 * MIB) * 2 * MIB :
+		       pages * PAGE), "%s_holes_kept", s->name);
 	/* SEEK_DATA moved it: as it was, for the next update. */
 	lseek(fd, s->token * 100, SEEK_SET);
 
@@ -794,8 +838,41 @@ TEST_F(memfd, many)
 	EXPECT_EQ(0, luo_event(self->dev, LIVEUPDATE_EVENT_CANCEL));
 }
 
+/* Take and write @percent of MemAvailable, then wait to be killed. */
+static int cmd_hog(unsigned int percent)
+{
+	unsigned long long kib = 0;
+	char line[128];
+	size_t size, i;
+	FILE *f;
+	char *p;
+
+	f = fopen("/proc/meminfo", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (!kib)
+		die("no MemAvailable");
+	size = kib * 1024 / 100 * percent;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("hog: %s", strerror(errno));
+	for (i = 0; i < size; i += PAGE)
+		p[i] = (char)i | 1;
+	printf("hogging %zu MiB of %llu MiB available\n", size >> 20,
+	       kib >> 10);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "hog"))
+		return cmd_hog(atoi(argv[2]));
 	const struct mfd_spec *specs = argc > 3 ? profile(argv[3]) : NULL;
 
 	if (argc > 1 && !strcmp(argv[1], "hold")) {
