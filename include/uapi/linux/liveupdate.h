@@ -233,10 +233,15 @@ struct liveupdate_ioctl_retrieve_session {
  * @token: Value that names the file in the next kernel, unique in the
  *	session
  *
- * Preserve a file in an outgoing session. Errors: EBADF for a bad @fd;
- * ENOENT if no handler can preserve files of its type (this kernel has no
- * file handler yet, so every file gets ENOENT); EINVAL on a retrieved
- * session.
+ * Preserve a file in an outgoing session; the session holds it from now
+ * on, and the caller may close @fd. Files that can be preserved: memfds
+ * (not hugetlbfs ones). Errors: EBADF for a bad @fd; EEXIST if @token is
+ * taken in the session; EBUSY if the file is preserved already, in any
+ * session, or the session is prepared; ENOENT if no handler can preserve
+ * files of its type; ENOSPC if the session holds 4096 files; EFBIG for a
+ * memfd of more than UINT_MAX pages; EINVAL on a retrieved session.
+ * While a memfd is preserved, changing its size, writing past its end and
+ * fallocate() fail with EPERM.
  */
 struct liveupdate_session_preserve_fd {
 	__u32 size;
@@ -252,8 +257,11 @@ struct liveupdate_session_preserve_fd {
  * @fd: Output: a new O_CLOEXEC file descriptor for the file
  * @token: The token the file was preserved with
  *
- * Take a file of a retrieved session back. Errors: ENOENT for a token the
- * session does not hold; EINVAL on a session of this kernel.
+ * Take a file of a retrieved session back, once. Errors: ENOENT for a
+ * token the session does not hold, or after LUO's FINISH; EINVAL on a
+ * session of this kernel, on a finished session or for a file retrieved
+ * already; EOPNOTSUPP if this kernel has no handler for the file's format.
+ * A failed retrieval fails again with the same error.
  */
 struct liveupdate_session_retrieve_fd {
 	__u32 size;
@@ -268,8 +276,9 @@ struct liveupdate_session_retrieve_fd {
  * @size: sizeof(struct liveupdate_session_finish)
  * @reserved: Must be 0
  *
- * End the restoration of a retrieved session. Errors: EINVAL on a session
- * of this kernel.
+ * End the restoration of a retrieved session: what was not retrieved is
+ * released, and nothing can be retrieved any more. Closing the session
+ * does the same. Errors: EINVAL on a session of this kernel.
  */
 struct liveupdate_session_finish {
 	__u32 size;
