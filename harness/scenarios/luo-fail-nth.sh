@@ -2,13 +2,35 @@
 # Every allocation of PREPARE and of FREEZE fails in turn (kselftest
 # liveupdate_fail_nth, the iommufd_fail_nth pattern): each event either
 # succeeds or fails with ENOMEM/ECANCELED, LUO is back to normal, and KHO
-# holds exactly what it held before.
+# holds exactly what it held before; PRESERVE_FD of a memfd leaves it
+# unpinned. Then 300 memfds go through a kexec, and in the next kernel
+# RETRIEVE_FD of token n fails its n-th allocation: ENOMEM, again on a
+# second try, or the memfd intact; FINISH frees what failed.
 #
-# stages: 1
+# stages: 2
 # append: kho=on
 # timeout: 300
 # expect: 1 liveupdate_fail_nth
+# expect: 1 memfds_held
+# expect: 2 retrieve_fails_cleanly
+# expect: 2 failed_files_released
+
+NTH=/luotest/bin/liveupdate_fail_nth
 
 stage1() {
-	tap_run_kselftest liveupdate_fail_nth /luotest/bin/liveupdate_fail_nth
+	tap_run_kselftest liveupdate_fail_nth $NTH
+	$NTH hold > /tmp/hold.out 2>&1 &
+	for i in $(seq 300); do
+		grep -q ready /tmp/hold.out && break
+		sleep 0.2
+	done
+	tap_check memfds_held grep -q ready /tmp/hold.out
+	luotest_kexec
+}
+
+stage2() {
+	tap_check retrieve_fails_cleanly sh -c \
+		"$NTH retrieve > /tmp/nth.out 2>&1; rc=\$?; cat /tmp/nth.out > /dev/kmsg; exit \$rc"
+	tap_check failed_files_released sh -c \
+		"luoctl finish && dmesg | grep -q 'KHO: released [1-9][0-9]* unclaimed pages'"
 }

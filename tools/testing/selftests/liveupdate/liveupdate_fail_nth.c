@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Make every allocation on the PREPARE and FREEZE paths of the Live Update
- * Orchestrator (also with a session open), on CREATE_SESSION, and on the
- * KHO test client's preserve path, fail in turn,
+ * Orchestrator (also with a session open, and with a memfd in it), on
+ * CREATE_SESSION, on PRESERVE_FD of a memfd, and on the KHO test client's
+ * preserve path, fail in turn,
  * with the task's fail-nth knob, and check after each one that the
  * operation either succeeded or failed cleanly: the state is back to
  * normal and KHO holds exactly what it held before, so nothing that was
@@ -12,6 +13,10 @@
  * CONFIG_KEXEC_HANDOVER_TEST,
  * CONFIG_FAULT_INJECTION_DEBUG_FS, CONFIG_FAILSLAB and
  * CONFIG_FAIL_PAGE_ALLOC, booted with kho=on, and debugfs mounted.
+ *
+ * For RETRIEVE_FD, which needs a kexec, two commands: "hold" preserves
+ * 300 memfds in a session and waits for the kexec; "retrieve", in the
+ * next kernel, retrieves token n with its n-th allocation failing.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -84,18 +89,13 @@ static int fail_nth_injected(void)
 	return atoi(buf) == 0;
 }
 
-FIXTURE(fail_nth) {
-	int fd;
-	char baseline[4096];
-};
-
-FIXTURE_SETUP(fail_nth)
+/* Fail GFP_KERNEL allocations and order-0 pages too; 0 or -errno. */
+static int fail_inject_setup(void)
 {
 	static const struct {
 		char path[64];
 		char val[4];
 	} knobs[] = {
-		/* Fail GFP_KERNEL allocations and order-0 pages too. */
 		{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N" },
 		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N" },
 		{ "/sys/kernel/debug/fail_page_alloc/min-order", "0" },
@@ -103,15 +103,45 @@ FIXTURE_SETUP(fail_nth)
 		{ "/sys/kernel/debug/fail_page_alloc/verbose", "0" },
 	};
 	unsigned int i;
+	int err;
 
+	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
+		err = write_file(knobs[i].path, knobs[i].val);
+		if (err) {
+			fprintf(stderr, "cannot set %s (fault injection configured?)\n",
+				knobs[i].path);
+			return err;
+		}
+	}
+	fail_nth_fd = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
+	return fail_nth_fd < 0 ? -errno : 0;
+}
+
+/* A memfd of @size bytes, each byte @byte. */
+static int filled_memfd(size_t size, int byte)
+{
+	char buf[4096];
+	size_t off;
+	int fd = memfd_create("nth", 0);
+
+	memset(buf, byte, sizeof(buf));
+	for (off = 0; fd >= 0 && off < size; off += sizeof(buf))
+		if (pwrite(fd, buf, sizeof(buf), off) != sizeof(buf))
+			return -1;
+	return fd;
+}
+
+FIXTURE(fail_nth) {
+	int fd;
+	char baseline[4096];
+};
+
+FIXTURE_SETUP(fail_nth)
+{
 	self->fd = -1;
 	if (geteuid())
 		SKIP(return, "needs root");
-	for (i = 0; i < ARRAY_SIZE(knobs); i++)
-		ASSERT_EQ(0, write_file(knobs[i].path, knobs[i].val))
-			TH_LOG("cannot set %s (fault injection configured?)",
-			       knobs[i].path);
-	fail_nth_fd = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
+	ASSERT_EQ(0, fail_inject_setup());
 	ASSERT_LE(0, fail_nth_fd) TH_LOG("open %s: %s", FAIL_NTH, strerror(errno));
 	self->fd = open(LUO_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", LUO_DEV, strerror(errno));
@@ -289,4 +319,160 @@ TEST_F(fail_nth, create_session)
 	TH_LOG("create session: %d fault points, each failed cleanly", n - 1);
 }
 
-TEST_HARNESS_MAIN
+/* PRESERVE_FD of a memfd: each failure unpins it and leaves KHO as it was. */
+TEST_F(fail_nth, preserve_memfd)
+{
+	int s = create_session(self->fd, "nth-preserve");
+	int mfd = filled_memfd(64 * 1024, 0x5a);
+	int n, ret, injected;
+
+	ASSERT_LE(0, s);
+	ASSERT_LE(0, mfd);
+	for (n = 1; n < MAX_FAULTS; n++) {
+		ASSERT_EQ(0, fail_nth_set(n));
+		ret = session_preserve(s, mfd, 1);
+		injected = fail_nth_injected();
+		ASSERT_EQ(0, fail_nth_set(0));
+		ASSERT_LE(0, injected);
+		if (ret) {
+			ASSERT_EQ(-ENOMEM, ret)
+				TH_LOG("fault %d: preserve failed with %s", n,
+				       strerror(-ret));
+			/* Not pinned, not indexed: free to change. */
+			ASSERT_EQ(0, ftruncate(mfd, 128 * 1024));
+			ASSERT_EQ(0, ftruncate(mfd, 64 * 1024));
+		} else {
+			/* Closing the session unpreserves it. */
+			close(s);
+			s = create_session(self->fd, "nth-preserve");
+			ASSERT_LE(0, s);
+		}
+		expect_clean(_metadata, self, n);
+		if (!injected)
+			break;
+	}
+	close(s);
+	close(mfd);
+	ASSERT_LT(n, MAX_FAULTS);
+	ASSERT_LT(1, n);
+	TH_LOG("preserve memfd: %d fault points, each failed cleanly", n - 1);
+}
+
+/* PREPARE and FREEZE of a session holding a memfd (its file table). */
+TEST_F(fail_nth, prepare_freeze_with_memfd)
+{
+	int s = create_session(self->fd, "nth-events");
+	int mfd = filled_memfd(64 * 1024, 0x3c);
+	int prepare, freeze;
+
+	ASSERT_LE(0, s);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, session_preserve(s, mfd, 1));
+	/* The memfd's folios stay preserved through every failure. */
+	ASSERT_EQ(0, read_file(KHO_OUT_STATS, self->baseline,
+			       sizeof(self->baseline)));
+	prepare = fail_each(_metadata, self, false, LIVEUPDATE_EVENT_PREPARE,
+			    LIVEUPDATE_STATE_PREPARED);
+	freeze = fail_each(_metadata, self, true, LIVEUPDATE_EVENT_FREEZE,
+			   LIVEUPDATE_STATE_FROZEN);
+	ASSERT_LT(0, prepare);
+	ASSERT_LT(0, freeze);
+	close(s);
+	close(mfd);
+	TH_LOG("with a memfd: prepare %d, freeze %d fault points, each failed cleanly",
+	       prepare, freeze);
+}
+
+#define NTH_FILES	300
+#define NTH_SIZE	(16 * 1024)
+
+/* For the scenario: a session of NTH_FILES memfds, held until the kexec. */
+static int cmd_hold(void)
+{
+	int dev = open(LUO_DEV, O_RDWR), s, i, mfd, err;
+
+	s = dev < 0 ? -errno : create_session(dev, "nth-retrieve");
+	if (s < 0) {
+		fprintf(stderr, "session: %s\n", strerror(-s));
+		return 1;
+	}
+	close(dev);
+	for (i = 1; i <= NTH_FILES; i++) {
+		mfd = filled_memfd(NTH_SIZE, i & 0xff);
+		err = mfd < 0 ? -errno : session_preserve(s, mfd, i);
+		if (err) {
+			fprintf(stderr, "memfd %d: %s\n", i, strerror(-err));
+			return 1;
+		}
+		close(mfd);
+	}
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+/*
+ * In the next kernel: RETRIEVE_FD of token n with its n-th allocation
+ * failing. A failure is ENOMEM (or shmem's ENOSPC) and sticks; a success
+ * has the contents.
+ */
+static int cmd_retrieve(void)
+{
+	int dev = open(LUO_DEV, O_RDWR), s, n, fd, again, injected;
+	char byte;
+
+	if (fail_inject_setup())
+		return 1;
+	s = dev < 0 ? -errno : retrieve_session(dev, "nth-retrieve");
+	if (s < 0) {
+		fprintf(stderr, "session: %s\n", strerror(-s));
+		return 1;
+	}
+	for (n = 1; n <= NTH_FILES; n++) {
+		fail_nth_set(n);
+		fd = session_retrieve(s, n);
+		injected = fail_nth_injected();
+		fail_nth_set(0);
+		if (fd < 0) {
+			again = session_retrieve(s, n);
+			/* shmem says ENOSPC when it cannot get an inode. */
+			if ((fd != -ENOMEM && fd != -ENOSPC) || again != fd) {
+				fprintf(stderr, "fault %d: %s, then %s\n", n,
+					strerror(-fd), strerror(-again));
+				return 1;
+			}
+			continue;
+		}
+		if (pread(fd, &byte, 1, NTH_SIZE - 1) != 1 ||
+		    byte != (char)(n & 0xff) ||
+		    lseek(fd, 0, SEEK_END) != NTH_SIZE) {
+			fprintf(stderr, "fault %d: memfd %d came back wrong\n",
+				n, n);
+			return 1;
+		}
+		close(fd);
+		if (!injected)
+			break;
+	}
+	if (n > NTH_FILES || n < 2) {
+		fprintf(stderr, "%d fault points: not enough files, or none\n",
+			n - 1);
+		return 1;
+	}
+	if (session_finish(s)) {
+		fprintf(stderr, "finish: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("retrieve memfd: %d fault points, each failed cleanly\n", n - 1);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "hold"))
+		return cmd_hold();
+	if (argc == 2 && !strcmp(argv[1], "retrieve"))
+		return cmd_retrieve();
+	return test_harness_run(argc, argv);
+}
