@@ -15,6 +15,19 @@ cmdline_arg() {	# $1 = name; prints the value of name= on the command line
 	tr ' ' '\n' < /proc/cmdline | sed -n "s/^$1=//p" | tail -n1
 }
 
+# wait_for FILE PATTERN [SECONDS]: until PATTERN shows up in FILE (within
+# 60 s by default); else print what FILE holds and fail.
+wait_for() {
+	n=$(( ${3:-60} * 5 ))
+	while [ $n -gt 0 ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.2
+		n=$((n - 1))
+	done
+	cat "$1"
+	return 1
+}
+
 # Mark a moment in the kernel log (ttyS0), with the kernel's timestamp.
 luotest_mark() { echo "LUOTEST: $*" > /dev/kmsg; }
 

@@ -28,20 +28,11 @@
 
 VMM=/luotest/bin/toy_vmm
 
-vmm_running() {
-	for i in $(seq 600); do
-		grep -q running /tmp/vmm.out && return 0
-		sleep 0.2
-	done
-	cat /tmp/vmm.out
-	return 1
-}
-
 stage1() {
 	tap_expect state_normal normal luoctl state
 	echo 3405691582 > /sys/kernel/debug/liveupdate_test/data
 	$VMM run vmm 1024 > /tmp/vmm.out 2>&1 &
-	tap_check vmm_running vmm_running
+	tap_check vmm_running wait_for /tmp/vmm.out running 120
 	tap_check luoctl_sessions_shows_memory sh -c \
 		"luoctl sessions | tee /dev/stderr | grep -q '^  1 memfd-luo-6.12-v1 1073741824$'"
 	luotest_kexec --update

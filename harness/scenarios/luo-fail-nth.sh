@@ -20,11 +20,7 @@ NTH=/luotest/bin/liveupdate_fail_nth
 stage1() {
 	tap_run_kselftest liveupdate_fail_nth $NTH
 	$NTH hold > /tmp/hold.out 2>&1 &
-	for i in $(seq 300); do
-		grep -q ready /tmp/hold.out && break
-		sleep 0.2
-	done
-	tap_check memfds_held grep -q ready /tmp/hold.out
+	tap_check memfds_held wait_for /tmp/hold.out ready
 	luotest_kexec
 }
 

@@ -20,24 +20,14 @@
 
 MEMFD=/luotest/bin/liveupdate_memfd
 
-# wait_for FILE PATTERN: up to 120 s; else show what FILE holds.
-wait_for() {
-	for i in $(seq 600); do
-		grep -q "$2" "$1" && return 0
-		sleep 0.2
-	done
-	cat "$1"
-	return 1
-}
-
 stage1() {
 	echo advise > /sys/kernel/mm/transparent_hugepage/shmem_enabled
 	$MEMFD hold vmm big > /tmp/vmm.out 2>&1 &
 	vmm=$!
-	tap_check vmm_preserved wait_for /tmp/vmm.out preserved
+	tap_check vmm_preserved wait_for /tmp/vmm.out preserved 120
 	$MEMFD hold victim small > /tmp/victim.out 2>&1 &
 	victim=$!
-	tap_check victim_preserved wait_for /tmp/victim.out preserved
+	tap_check victim_preserved wait_for /tmp/victim.out preserved 120
 	luotest_kexec --prepared "kill -KILL $victim; kill -USR1 $vmm &&
 		until grep -q ready /tmp/vmm.out; do sleep 0.2; done"
 }

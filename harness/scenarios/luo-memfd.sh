@@ -28,20 +28,6 @@
 
 MEMFD=/luotest/bin/liveupdate_memfd
 
-# wait_line FILE PATTERN: up to 60 s for PATTERN to show up in FILE.
-wait_line() {
-	for i in $(seq 300); do
-		grep -q "$2" "$1" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
-# vmm_wait PATTERN: wait for the VMM to print PATTERN; else show what it said.
-vmm_wait() {
-	wait_line /tmp/vmm.out "$1" || { cat /tmp/vmm.out; return 1; }
-}
-
 # 12 memfds; the sparse one holds 64 MiB (the pages written since
 # PRESERVE_FD count from PREPARE on).
 sysfs_files_ok() {
@@ -58,7 +44,7 @@ stage1() {
 	tap_expect thp_enabled "always within_size [advise] never deny force" \
 		cat /sys/kernel/mm/transparent_hugepage/shmem_enabled
 	$MEMFD hold vmm small > /tmp/vmm.out 2>&1 &
-	tap_check vmm_preserved vmm_wait preserved
+	tap_check vmm_preserved wait_for /tmp/vmm.out preserved
 	tap_check sysfs_files sysfs_files_ok
 	# After PREPARE the VMM writes again, then records its frames.
 	luotest_kexec --prepared "kill -USR1 $! &&

@@ -343,7 +343,7 @@ static void write_past_eof(const struct mfd_spec *s, int fd)
 /* Create, fill and preserve the memfds; then hold them until the kexec. */
 static int cmd_hold(const char *name, const struct mfd_spec *specs)
 {
-	int n = nr_specs(specs), dev, session, mfd, k, kpf;
+	int n = nr_specs(specs), session, mfd, k, kpf;
 	struct held *h = calloc(n, sizeof(*h));
 	struct manifest *m;
 	sigset_t set;
@@ -351,13 +351,7 @@ static int cmd_hold(const char *name, const struct mfd_spec *specs)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	dev = open(LUO_DEV, O_RDWR);
-	if (dev < 0)
-		die("%s: %s", LUO_DEV, strerror(errno));
-	session = create_session(dev, name);
-	if (session < 0)
-		die("create %s: %s", name, strerror(-session));
-	close(dev);
+	session = open_session(name, false);
 	kpf = open("/proc/kpageflags", O_RDONLY);
 
 	for (k = 0; k < n; k++) {

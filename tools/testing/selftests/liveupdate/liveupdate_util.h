@@ -7,8 +7,14 @@
 #define LIVEUPDATE_UTIL_H
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 #include <linux/liveupdate.h>
 
 #define LUO_DEV		"/dev/liveupdate"
@@ -94,6 +100,53 @@ static inline int session_finish(int fd)
 	struct liveupdate_session_finish arg = { .size = sizeof(arg) };
 
 	return ioctl(fd, LIVEUPDATE_SESSION_FINISH, &arg) ? -errno : 0;
+}
+
+/*
+ * For the workload programs: create (or retrieve) session @name through
+ * /dev/liveupdate, which is closed again; exits with a message on failure.
+ */
+static inline int open_session(const char *name, bool retrieve)
+{
+	int dev = open(LUO_DEV, O_RDWR | O_CLOEXEC), s;
+
+	if (dev < 0) {
+		fprintf(stderr, "%s: %s\n", LUO_DEV, strerror(errno));
+		exit(1);
+	}
+	s = retrieve ? retrieve_session(dev, name) : create_session(dev, name);
+	if (s < 0) {
+		fprintf(stderr, "%s session %s: %s\n",
+			retrieve ? "retrieve" : "create", name, strerror(-s));
+		exit(1);
+	}
+	close(dev);
+	return s;
+}
+
+/*
+ * Print a line, and write it to the kernel log as "TAG: line" too, so
+ * that the console's host timestamps place it among the kernel's own.
+ */
+static inline void say_and_log(const char *tag, const char *fmt, ...)
+{
+	char buf[256], line[300];
+	va_list ap;
+	int fd, len;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printf("%s\n", buf);
+	fflush(stdout);
+	/* One write() per record: that is what /dev/kmsg takes. */
+	len = snprintf(line, sizeof(line), "%s: %s\n", tag, buf);
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, line, len) != len)
+			perror("/dev/kmsg");
+		close(fd);
+	}
 }
 
 #endif /* LIVEUPDATE_UTIL_H */

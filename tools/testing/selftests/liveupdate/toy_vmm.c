@@ -47,26 +47,7 @@ struct vmm_state {
 	uint32_t gen[];		/* what each page last got */
 };
 
-static void say(const char *fmt, ...)
-{
-	char buf[256], line[300];
-	va_list ap;
-	int fd, len;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	printf("%s\n", buf);
-	fflush(stdout);
-	/* One write() per record: that is what /dev/kmsg takes. */
-	len = snprintf(line, sizeof(line), "toy_vmm: %s\n", buf);
-	fd = open("/dev/kmsg", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, line, len) != len)
-			perror("toy_vmm: /dev/kmsg");
-		close(fd);
-	}
-}
+#define say(...) say_and_log("toy_vmm", __VA_ARGS__)
 
 #define die(...) do {				\
 	fprintf(stderr, "toy_vmm: " __VA_ARGS__);	\
@@ -124,16 +105,10 @@ static int cmd_run(const char *name, uint64_t mib)
 {
 	uint64_t pages = mib << 20 >> 12, page;
 	struct vmm_state *st;
-	int dev, session, mem_fd, st_fd, err;
+	int session, mem_fd, st_fd, err;
 	char *mem;
 
-	dev = open(LUO_DEV, O_RDWR);
-	if (dev < 0)
-		die("%s: %s", LUO_DEV, strerror(errno));
-	session = create_session(dev, name);
-	if (session < 0)
-		die("create session %s: %s", name, strerror(-session));
-	close(dev);
+	session = open_session(name, false);
 
 	mem_fd = memfd_create("guest-memory", 0);
 	st_fd = memfd_create("vmm-state", 0);
@@ -183,18 +158,12 @@ static int cmd_resume(const char *name)
 	uint64_t page, bad = 0, in_flight = NO_PAGE, first_tsc, last_tsc;
 	uint64_t writes;
 	double hz = tsc_hz(), t0, t_retrieved, t_checked;
-	int dev, session, mem_fd, st_fd, err;
+	int session, mem_fd, st_fd, err;
 	struct vmm_state *st;
 	char *mem;
 
 	t0 = now();
-	dev = open(LUO_DEV, O_RDWR);
-	if (dev < 0)
-		die("%s: %s", LUO_DEV, strerror(errno));
-	session = retrieve_session(dev, name);
-	if (session < 0)
-		die("retrieve session %s: %s", name, strerror(-session));
-	close(dev);
+	session = open_session(name, true);
 	mem_fd = session_retrieve(session, TOKEN_MEMORY);
 	st_fd = session_retrieve(session, TOKEN_STATE);
 	if (mem_fd < 0 || st_fd < 0)

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * liveupdate_bench - the memfd workload of `make bench`, written against
+ * mainline's session ABI only, so that the same binary runs on this
+ * series and on mainline (no PREPARE: the kexec freezes the sessions).
+ *
+ *   liveupdate_bench preserve CASE
+ *	build the memfd of CASE, PRESERVE_FD it in session "bench" (timed),
+ *	print "ready ..." and hold the session until the kexec.
+ *   liveupdate_bench retrieve CASE
+ *	in the next kernel: RETRIEVE_SESSION and RETRIEVE_FD (timed), check
+ *	the stamp of every data page, FINISH.
+ *
+ * CASE is SIZE-KIND: SIZE in MiB of data, KIND 4k (4 KiB pages), frag
+ * (4 KiB pages written after a churn that scatters free memory), thp
+ * (MADV_HUGEPAGE) or sparse (the data spread over a 64 GiB memfd).
+ * Results go to stdout and /dev/kmsg as "bench: ..." lines.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/liveupdate.h>
+
+#include "liveupdate_util.h"
+
+#define PAGE		4096UL
+#define MIB		(1UL << 20)
+#define SPARSE_SIZE	(64UL << 30)
+#define STAMP		0x6c75626e6368ULL
+
+#define die(...) do {					\
+	fprintf(stderr, "liveupdate_bench: " __VA_ARGS__);	\
+	fputc('\n', stderr);				\
+	exit(1);					\
+} while (0)
+
+struct bench_case {
+	unsigned long data;	/* bytes of data */
+	unsigned long size;	/* bytes of file */
+	char kind[16];
+};
+
+#define report(...) say_and_log("bench", __VA_ARGS__)
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void parse_case(const char *arg, struct bench_case *c)
+{
+	unsigned long mib;
+
+	if (sscanf(arg, "%lu-%15s", &mib, c->kind) != 2)
+		die("bad case '%s'", arg);
+	c->data = mib * MIB;
+	c->size = strcmp(c->kind, "sparse") ? c->data : SPARSE_SIZE;
+	if (strcmp(c->kind, "4k") && strcmp(c->kind, "frag") &&
+	    strcmp(c->kind, "thp") && strcmp(c->kind, "sparse"))
+		die("bad kind '%s'", c->kind);
+}
+
+/* Data page @i of the case lies at this offset of the file. */
+static unsigned long data_offset(const struct bench_case *c, unsigned long i)
+{
+	unsigned long per_run = MIB / PAGE, runs = c->data / MIB;
+
+	if (c->size == c->data)
+		return i * PAGE;
+	/* sparse: 1 MiB of data at the start of each of the runs slots */
+	return (i / per_run) * (c->size / runs) + (i % per_run) * PAGE;
+}
+
+/* Scatter free memory: take twice @bytes in pages, give every other back. */
+static void *churn(unsigned long bytes)
+{
+	unsigned long i, len = 2 * bytes;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("churn: %s", strerror(errno));
+	for (i = 0; i < len; i += PAGE)
+		p[i] = 1;
+	for (i = 0; i < len; i += 2 * PAGE)
+		madvise(p + i, PAGE, MADV_DONTNEED);
+	return p;
+}
+
+static int cmd_preserve(const char *arg)
+{
+	struct bench_case c;
+	int session, fd, err;
+	unsigned long i, pages;
+	double t0, t1;
+	void *hole = NULL;
+	char *map;
+
+	parse_case(arg, &c);
+	pages = c.data / PAGE;
+	session = open_session("bench", false);
+	fd = memfd_create("bench", 0);
+	if (fd < 0 || ftruncate(fd, c.size))
+		die("memfd: %s", strerror(errno));
+	map = mmap(NULL, c.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	if (!strcmp(c.kind, "thp") && madvise(map, c.size, MADV_HUGEPAGE))
+		die("madvise: %s", strerror(errno));
+	if (!strcmp(c.kind, "frag"))
+		hole = churn(c.data);
+	for (i = 0; i < pages; i++)
+		*(uint64_t *)(map + data_offset(&c, i)) = STAMP ^ i;
+	if (hole)
+		munmap(hole, 2 * c.data);
+
+	t0 = now_ms();
+	err = session_preserve(session, fd, 1);
+	t1 = now_ms();
+	if (err)
+		die("preserve: %s", strerror(-err));
+	report("case=%s preserve_ms=%.1f", arg, t1 - t0);
+	munmap(map, c.size);
+	close(fd);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+static int cmd_retrieve(const char *arg)
+{
+	unsigned long i, pages, bad = 0;
+	struct bench_case c;
+	int session, fd;
+	double t0, t1;
+	char *map;
+
+	parse_case(arg, &c);
+	pages = c.data / PAGE;
+	t0 = now_ms();
+	session = open_session("bench", true);
+	fd = session_retrieve(session, 1);
+	t1 = now_ms();
+	if (fd < 0)
+		die("retrieve fd: %s", strerror(-fd));
+	map = mmap(NULL, c.size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	for (i = 0; i < pages; i++)
+		if (*(uint64_t *)(map + data_offset(&c, i)) != (STAMP ^ i))
+			bad++;
+	if (session_finish(session))
+		die("finish: %s", strerror(errno));
+	report("case=%s retrieve_ms=%.1f bad=%lu", arg, t1 - t0, bad);
+	return bad ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "preserve"))
+		return cmd_preserve(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "retrieve"))
+		return cmd_retrieve(argv[2]);
+	fprintf(stderr, "usage: liveupdate_bench preserve|retrieve SIZE-KIND\n");
+	return 2;
+}
