@@ -8,7 +8,7 @@
 "$LUO_HARNESS/build.sh"
 "$LUO_HARNESS/mkmainline.sh"
 # The initramfs carries every bzImage-*: mainline's too, now.
-"$LUO_HARNESS/mkinitramfs.sh"
+LUO_INITRAMFS_MAINLINE=1 "$LUO_HARNESS/mkinitramfs.sh"
 rc=0
 out=$LUO_BUILD/results/bench-kho
 if [ -z "$LUO_BENCH_SKIP_KHO" ]; then
@@ -25,4 +25,6 @@ done
 "$LUO_HARNESS/bench_memfd_report.py" \
 	"ours=$LUO_BUILD/results/bench-memfd-ours/console.tlog" \
 	"mainline=$LUO_BUILD/results/bench-memfd-mainline/console.tlog" || rc=1
+# Back to the initramfs of the tests.
+"$LUO_HARNESS/mkinitramfs.sh"
 exit $rc

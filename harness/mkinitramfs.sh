@@ -28,7 +28,10 @@ done
 
 mknod -m 600 "$root/dev/console" c 5 1
 cp -L "$LUO_BUILD/bzImage" "$root/boot/bzImage"
+# Mainline's kernel only for make bench (LUO_INITRAMFS_MAINLINE=1): every
+# kexec of every test hashes and places the whole initramfs in scratch.
 for k in "$LUO_BUILD"/bzImage-*; do
+	case $k in *-mainline) [ -n "${LUO_INITRAMFS_MAINLINE:-}" ] || continue ;; esac
 	if [ -e "$k" ]; then cp -L "$k" "$root/boot/"; fi
 done
 install -m 755 "$LUO_HARNESS/guest/init" "$root/init"

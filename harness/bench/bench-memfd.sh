@@ -7,13 +7,13 @@
 # both kernels). The next kernel retrieves the memfd (timed) and checks
 # the stamp of every data page. bench_memfd_report.py reads both logs.
 #
-# stages: 25
+# stages: 17
 # qemu: -m 6G -smp 2
 # append: kho=on liveupdate=on
 # timeout: 1200
 
 BENCH_CASES="plain 256-4k 1024-4k 4096-4k 1024-frag 1024-thp 4096-thp 1024-sparse"
-BENCH_ROUNDS=3
+BENCH_ROUNDS=2
 BENCH=/luotest/bin/liveupdate_bench
 
 bench_stage() {
@@ -33,4 +33,4 @@ bench_stage() {
 	luotest_kexec --append "luotest.bench=$cfg"
 }
 
-for i in $(seq 1 25); do eval "stage$i() { bench_stage; }"; done
+for i in $(seq 1 17); do eval "stage$i() { bench_stage; }"; done
