@@ -90,7 +90,7 @@ static void *churn(unsigned long bytes)
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
-		die("churn: %s", strerror(errno));
+		die("cannot scatter free memory: %s", strerror(errno));
 	for (i = 0; i < len; i += PAGE)
 		p[i] = 1;
 	for (i = 0; i < len; i += 2 * PAGE)
