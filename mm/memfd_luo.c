@@ -421,6 +421,17 @@ static int memfd_luo_catch_up(struct liveupdate_file *lf)
 	return err;
 }
 
+/* Unpreserve the chunks from the first up to @stop (NULL: all of them). */
+static void memfd_luo_unpreserve_chunks(struct memfd_luo *ml,
+					struct folio *stop)
+{
+	struct folio *folio;
+
+	for (folio = ml->first; folio != stop;
+	     folio = memfd_luo_next_chunk(folio))
+		kho_unpreserve_folio(folio);
+}
+
 static int memfd_luo_freeze(struct liveupdate_file *lf)
 {
 	struct memfd_luo *ml = lf->private;
@@ -447,12 +458,7 @@ static int memfd_luo_freeze(struct liveupdate_file *lf)
 	for (folio = ml->first; folio; folio = memfd_luo_next_chunk(folio)) {
 		err = kho_preserve_folio(folio);
 		if (err) {
-			/* Unpreserve the ones before. */
-			struct folio *f;
-
-			for (f = ml->first; f != folio;
-			     f = memfd_luo_next_chunk(f))
-				kho_unpreserve_folio(f);
+			memfd_luo_unpreserve_chunks(ml, folio);
 			return err;
 		}
 	}
@@ -464,12 +470,10 @@ static int memfd_luo_freeze(struct liveupdate_file *lf)
 static void memfd_luo_cancel(struct liveupdate_file *lf)
 {
 	struct memfd_luo *ml = lf->private;
-	struct folio *folio;
 
 	if (!ml->chunks_preserved)
 		return;
-	for (folio = ml->first; folio; folio = memfd_luo_next_chunk(folio))
-		kho_unpreserve_folio(folio);
+	memfd_luo_unpreserve_chunks(ml, NULL);
 	ml->chunks_preserved = false;
 }
 
@@ -608,18 +612,13 @@ static int memfd_luo_check_extent(const struct memfd_luo_extent *ext,
 	return 0;
 }
 
-struct memfd_luo_fill {
-	struct file *file;
-	unsigned long restored;
-};
-
 /* Folios between two chances to reschedule in long loops. */
 #define MEMFD_LUO_BATCH		1024
 
 static int memfd_luo_fill_extent(const struct memfd_luo_extent *ext,
 				 void *arg)
 {
-	struct memfd_luo_fill *fill = arg;
+	struct file *file = arg;
 	unsigned int i;
 	int err;
 
@@ -637,12 +636,11 @@ static int memfd_luo_fill_extent(const struct memfd_luo_extent *ext,
 		}
 		if (ext->order)
 			folio = page_rmappable_folio(&folio->page);
-		err = shmem_insert_folio(fill->file, folio,
+		err = shmem_insert_folio(file, folio,
 					 ext->index + ((pgoff_t)i << ext->order));
 		folio_put(folio);
 		if (err)
 			return err;
-		fill->restored += folio_nr_pages(folio);
 		if (!(i % MEMFD_LUO_BATCH))
 			cond_resched();
 	}
@@ -668,9 +666,8 @@ static int memfd_luo_retrieve(struct liveupdate_file_handler *handler,
 			      u64 data, struct file **filep)
 {
 	struct memfd_luo_check check = {};
-	struct memfd_luo_fill fill = {};
 	struct memfd_luo_walk check_walk = { memfd_luo_check_extent, &check };
-	struct memfd_luo_walk fill_walk = { memfd_luo_fill_extent, &fill };
+	struct memfd_luo_walk fill_walk = { memfd_luo_fill_extent };
 	const struct memfd_luo_file *mf;
 	struct folio **chunks;
 	struct file *file;
@@ -695,7 +692,7 @@ static int memfd_luo_retrieve(struct liveupdate_file_handler *handler,
 		err = PTR_ERR(file);
 		goto put;
 	}
-	fill.file = file;
+	fill_walk.arg = file;
 	err = memfd_luo_walk_extents(chunks, &fill_walk);
 	if (err) {
 		pr_err("cannot refill the memfd: %pe\n", ERR_PTR(err));

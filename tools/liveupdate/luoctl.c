@@ -146,9 +146,20 @@ static int print_sessions(void)
 	return 0;
 }
 
-static int open_device(void)
+/* Index of the first "--" in @argv, or @argc: COMMAND may hold its own. */
+static int command_start(int argc, char **argv)
 {
-	int fd = open(LUO_DEV, O_RDWR | O_CLOEXEC), err;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "--"))
+			return i;
+	return argc;
+}
+
+static int open_device(int flags)
+{
+	int fd = open(LUO_DEV, O_RDWR | flags), err;
 
 	if (fd < 0) {
 		err = errno;
@@ -220,18 +231,16 @@ static void keep_open(int fd)
 static int cmd_preserve(int argc, char **argv)
 {
 	struct liveupdate_session_preserve_fd arg = { .size = sizeof(arg) };
-	int dev, session, i, n = argc, file;
+	int dev, session, i, n, file;
 	unsigned long long token;
 	char num[16];
 
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--"))
-			n = i;
+	n = command_start(argc, argv);
 	if (n < 4 || (n - 1) % 3 || (n < argc && n + 1 == argc)) {
 		print_usage(stderr);
 		return 2;
 	}
-	dev = open_device();
+	dev = open_device(O_CLOEXEC);
 	if (dev < 0)
 		return 1;
 	session = session_cmd(dev, LIVEUPDATE_IOCTL_CREATE_SESSION, argv[0]);
@@ -279,16 +288,14 @@ static int cmd_restore(int argc, char **argv)
 	struct liveupdate_session_retrieve_fd arg = { .size = sizeof(arg) };
 	char fds[512] = "", num[16];
 	unsigned long long token;
-	int dev, session, i, n = 0;
+	int dev, session, i, n;
 
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--"))
-			n = i;
+	n = command_start(argc, argv);
 	if (n < 2 || n + 1 >= argc) {
 		print_usage(stderr);
 		return 2;
 	}
-	dev = open_device();
+	dev = open_device(O_CLOEXEC);
 	if (dev < 0)
 		return 1;
 	session = session_cmd(dev, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, argv[0]);
@@ -403,15 +410,9 @@ int main(int argc, char **argv)
 	}
 
 	/* Not O_CLOEXEC: COMMAND must inherit the open device. */
-	fd = open(LUO_DEV, O_RDWR);
-	if (fd < 0) {
-		int err = errno;
-
-		fprintf(stderr, "luoctl: %s: %s%s\n", LUO_DEV, strerror(err),
-			err == EBUSY ? " (another process owns it)" :
-				       explain(err));
+	fd = open_device(0);
+	if (fd < 0)
 		return 1;
-	}
 
 	for (i = 1; i <= nevents; i++) {
 		find_event(argv[i], &event);
