@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build the guest's test programs as static binaries into build/selftests:
 # every .c of tools/testing/selftests/liveupdate/ and tools/liveupdate/,
+# and one program per directory of tools/liveupdate/ (the VMM),
 # against the UAPI headers of the assembled tree.
 . "$(dirname "$0")/lib.sh"
 
@@ -21,5 +22,19 @@ for src in $srcs; do
 	gcc -static -O2 -Wall -Werror -I"$LUO_OBJ/usr/include" \
 		-I"$LUO_TREE/tools/testing/selftests" -I"$LUO_TREE/tools/include/uapi" \
 		-o "$bin" "$LUO_TREE/$src" || luo_die "cannot build $src"
+done
+# Each directory of tools/liveupdate/ is one program of all its sources.
+for dir in "$LUO_TOP"/tools/liveupdate/*/; do
+	[ -d "$dir" ] || continue
+	name=$(basename "$dir")
+	bin=$out/$name
+	if [ -e "$bin" ] && [ -z "$(find "$dir" "$LUO_OBJ/usr/include" \
+			-newer "$bin" | head -n1)" ]; then
+		continue
+	fi
+	rel=tools/liveupdate/$name
+	gcc -static -O2 -Wall -Wextra -Werror -I"$LUO_OBJ/usr/include" \
+		-o "$bin" "$LUO_TREE/$rel"/*.c "$LUO_TREE/$rel"/*.S -lpthread ||
+		luo_die "cannot build $rel"
 done
 luo_log "selftests: $(ls "$out" | wc -l) binaries in $out"
