@@ -273,6 +273,11 @@ static void vcpu_heartbeat(struct vcpu *vcpu)
 		    vcpu->index, (unsigned long long)seq,
 		    (unsigned long long)vcpu->seen_heartbeat);
 	}
+	if (!vcpu->first) {
+		vcpu->first_pause = st->pause;
+		vcpu->first_counter = st->counter;
+		vcpu->first = seq;
+	}
 	vcpu->seen_heartbeat = seq;
 }
 

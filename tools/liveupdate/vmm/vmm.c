@@ -241,18 +241,16 @@ static void run_loop(struct vm *vm, const struct options *o, int session,
 		if (vm->dead)
 			die("the guest died");
 		for (i = 0; restored_heartbeat && i < vm->nr_vcpus; i++) {
-			struct guest_status *st = vcpu_status(vm, i);
+			struct vcpu *v = &vm->vcpus[i];
 
-			if (reported[i] ||
-			    vm->vcpus[i].seen_heartbeat <= restored_heartbeat[i])
+			if (reported[i] || !v->first)
 				continue;
 			reported[i] = true;
-			say("first heartbeat after the update: vCPU %d heartbeat %llu, guest-observed pause %.1f ms, counter %llu, pass %llu, errors %llu",
-			    i, (unsigned long long)vm->vcpus[i].seen_heartbeat,
-			    tsc_ms(vm, st->pause),
-			    (unsigned long long)st->counter,
-			    (unsigned long long)st->passes,
-			    (unsigned long long)st->errors);
+			say("first heartbeat after the update: vCPU %d heartbeat %llu (last before: %llu), guest-observed pause %.1f ms, counter %llu",
+			    i, (unsigned long long)v->first,
+			    (unsigned long long)restored_heartbeat[i],
+			    tsc_ms(vm, v->first_pause),
+			    (unsigned long long)v->first_counter);
 		}
 		sig = sigtimedwait(&set, NULL, &tick);
 		if (sig == SIGTERM || sig == SIGINT) {
@@ -310,6 +308,7 @@ static int cmd_restore(const struct options *o)
 	struct timespec t0;
 	double retrieve_ms;
 	char why[200];
+	uint64_t saved_size;
 	struct stat sb;
 	void *saved;
 
@@ -326,11 +325,12 @@ static int cmd_restore(const struct options *o)
 		       strerror(-state));
 	if (fstat(state, &sb))
 		die("state memfd: %s", strerror(errno));
-	saved = mmap(NULL, sb.st_size, PROT_READ, MAP_SHARED, state, 0);
+	saved_size = sb.st_size;
+	saved = mmap(NULL, saved_size, PROT_READ, MAP_SHARED, state, 0);
 	if (saved == MAP_FAILED)
 		die("mapping the state memfd: %s", strerror(errno));
 	vm_open(vm);
-	if (state_check(vm, saved, sb.st_size, o->mem_token, why, sizeof(why)))
+	if (state_check(vm, saved, saved_size, o->mem_token, why, sizeof(why)))
 		refuse("refusing to restore: the state under token %llu: %s; guest memory (token %llu) was not touched and stays preserved",
 		       (unsigned long long)o->state_token, why,
 		       (unsigned long long)o->mem_token);
@@ -358,6 +358,7 @@ static int cmd_restore(const struct options *o)
 	for (i = 0; i < nr_vcpus; i++) {
 		heartbeat[i] = vm->vcpus[i].seen_heartbeat;
 		vm->vcpus[i].ready = true;	/* it reported in before */
+		vm->vcpus[i].first = 0;
 	}
 	vm_start(vm);
 	vm_state = "running";
@@ -365,7 +366,7 @@ static int cmd_restore(const struct options *o)
 	    retrieve_ms, ms_since(&t0), nr_vcpus,
 	    (unsigned long long)(mem_size >> 20),
 	    tsc_ms(vm, tsc_now() - state_saved_tsc(saved)));
-	munmap(saved, sb.st_size);
+	munmap(saved, saved_size);
 	close(state);
 
 	err = lu_finish(session);

@@ -27,6 +27,10 @@
  * @seen_heartbeat: the last heartbeat sequence number the VMM saw
  * @seq_errors: heartbeats that were not the one after @seen_heartbeat
  * @faults: fault reports from the guest
+ * @first: after a restore, the first heartbeat's sequence number, the
+ *	pause the guest saw before it and its counter (0: none yet)
+ * @first_pause: see @first
+ * @first_counter: see @first
  * @ready: the guest reported in
  * @parked: the thread stopped at an instruction boundary, as asked
  */
@@ -39,6 +43,7 @@ struct vcpu {
 	uint64_t seen_heartbeat;
 	uint64_t seq_errors;
 	uint64_t faults;
+	uint64_t first, first_pause, first_counter;
 	bool ready;
 	bool parked;
 };
