@@ -39,7 +39,7 @@ static int session_cmd(unsigned long cmd, const char *name)
 
 	if (dev < 0)
 		return dev;
-	strncpy((char *)arg.name, name, sizeof(arg.name) - 1);
+	memcpy(arg.name, name, strnlen(name, sizeof(arg.name) - 1));
 	ret = ioctl(dev, cmd, &arg) ? -errno : (int)arg.fd;
 	close(dev);
 	return ret;

@@ -420,15 +420,33 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "s:m:c:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 's': o.session = optarg; break;
-		case 'm': o.mem_mib = strtoull(optarg, NULL, 0); break;
-		case 'c': o.nr_vcpus = atoi(optarg); break;
-		case 'M': o.mem_token = strtoull(optarg, NULL, 0); break;
-		case 'S': o.state_token = strtoull(optarg, NULL, 0); break;
-		case 'f': o.status = optarg; break;
-		case 'V': o.state_version = strtoul(optarg, NULL, 0); break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_ERROR;
+		case 's':
+			o.session = optarg;
+			break;
+		case 'm':
+			o.mem_mib = strtoull(optarg, NULL, 0);
+			break;
+		case 'c':
+			o.nr_vcpus = atoi(optarg);
+			break;
+		case 'M':
+			o.mem_token = strtoull(optarg, NULL, 0);
+			break;
+		case 'S':
+			o.state_token = strtoull(optarg, NULL, 0);
+			break;
+		case 'f':
+			o.status = optarg;
+			break;
+		case 'V':
+			o.state_version = strtoul(optarg, NULL, 0);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_ERROR;
 		}
 	}
 	if (optind != argc - 1) {
