@@ -222,6 +222,16 @@ static int save_for_update(struct vm *vm, const struct options *o, int session)
 	return state;
 }
 
+/* The signals that control the VMM, taken by the main thread alone. */
+static void control_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+}
+
 /* Signals, and the status file, until SIGTERM or a dead VM. */
 static void run_loop(struct vm *vm, const struct options *o, int session,
 		     const uint64_t *restored_heartbeat)
@@ -231,11 +241,7 @@ static void run_loop(struct vm *vm, const struct options *o, int session,
 	int state = -1, sig, i;
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	control_signals(&set);
 	for (;;) {
 		write_status(vm, o->status);
 		if (vm->dead)
@@ -462,11 +468,7 @@ int main(int argc, char **argv)
 		o.status = status;
 	}
 	/* The main thread takes these with sigtimedwait(); no thread gets them. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	control_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	if (!strcmp(argv[optind], "run"))
