@@ -276,7 +276,8 @@ static void vcpu_heartbeat(struct vcpu *vcpu)
 	if (!vcpu->first) {
 		vcpu->first_pause = st->pause;
 		vcpu->first_counter = st->counter;
-		vcpu->first = seq;
+		/* The main thread reads the other two once it sees this. */
+		__atomic_store_n(&vcpu->first, seq, __ATOMIC_RELEASE);
 	}
 	vcpu->seen_heartbeat = seq;
 }
@@ -330,7 +331,7 @@ static void vcpu_park(struct vcpu *vcpu)
 	vcpu->parked = true;
 	vm->parked++;
 	pthread_cond_broadcast(&vm->cond);
-	while (vm->stop && !vm->quit)
+	while (vm->stop)
 		pthread_cond_wait(&vm->cond, &vm->lock);
 	vcpu->parked = false;
 	vm->parked--;
@@ -353,8 +354,6 @@ static void *vcpu_thread(void *arg)
 		pthread_mutex_lock(&vm->lock);
 		stop = vm->stop;
 		pthread_mutex_unlock(&vm->lock);
-		if (vm->quit)
-			break;
 		if (stop) {
 			vcpu_park(vcpu);
 			continue;

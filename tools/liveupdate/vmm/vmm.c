@@ -189,8 +189,9 @@ static void last_heartbeats(struct vm *vm, const char *when)
 }
 
 /*
- * Stop the guest and hand its state over; true if the session then holds
- * everything for the kexec.
+ * Stop the guest and hand its state over: the state memfd, now preserved
+ * in the session with guest memory for the kexec, or -1 (the guest runs
+ * on).
  */
 static int save_for_update(struct vm *vm, const struct options *o, int session)
 {
@@ -249,7 +250,8 @@ static void run_loop(struct vm *vm, const struct options *o, int session,
 		for (i = 0; restored_heartbeat && i < vm->nr_vcpus; i++) {
 			struct vcpu *v = &vm->vcpus[i];
 
-			if (reported[i] || !v->first)
+			if (reported[i] ||
+			    !__atomic_load_n(&v->first, __ATOMIC_ACQUIRE))
 				continue;
 			reported[i] = true;
 			say("first heartbeat after the update: vCPU %d heartbeat %llu (last before: %llu), guest-observed pause %.1f ms, counter %llu",

@@ -62,7 +62,6 @@ struct vcpu {
  * @lock: protects @stop, @parked and the vCPUs' @parked
  * @cond: signalled when a vCPU parks and when @stop changes
  * @stop: the vCPUs are to park
- * @quit: the vCPU threads are to end
  * @dead: a vCPU hit an exit the VMM cannot handle
  * @parked: vCPUs parked
  */
@@ -79,7 +78,6 @@ struct vm {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stop;
-	bool quit;
 	bool dead;
 	int parked;
 };
