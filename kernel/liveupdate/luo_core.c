@@ -294,6 +294,9 @@ static void luo_do_finish(struct luo_ctx *ctx)
 			p->ops->finish(p, p->incoming ? p->incoming->data : 0);
 		p->incoming = NULL;
 	}
+	/* ... and the devices nobody took over must stop writing to it. */
+	if (ctx->handover)
+		luo_device_incoming_end();
 
 	list_for_each_entry(rec, &ctx->incoming, list) {
 		rec->owner = NULL;

@@ -10,15 +10,18 @@
 #include <linux/mutex.h>
 #include <linux/wait.h>
 #include <linux/liveupdate.h>
+#include <linux/liveupdate/device_abi.h>
 #include <linux/liveupdate/luo_abi.h>
 #include <kunit/visibility.h>
 
+struct device;
 struct folio;
 
 /**
  * enum luo_group - kinds of participants
  * @LUO_GROUP_SUBSYSTEMS: &struct liveupdate_subsystem (luo_subsystems.c)
  * @LUO_GROUP_SESSIONS: outgoing sessions (luo_session.c)
+ * @LUO_GROUP_DEVICES: devices kept running (luo_device.c)
  * @LUO_NR_GROUPS: number of groups
  *
  * Each group is one node of the LUO FDT. Later kinds (preserved files,
@@ -28,6 +31,7 @@ struct folio;
 enum luo_group {
 	LUO_GROUP_SUBSYSTEMS,
 	LUO_GROUP_SESSIONS,
+	LUO_GROUP_DEVICES,
 	LUO_NR_GROUPS,
 };
 
@@ -185,6 +189,22 @@ void luo_file_retrieve_failed(struct luo_file_set *set, u64 token,
 void luo_file_set_finish(struct luo_file_set *set);
 void luo_file_set_destroy(struct luo_file_set *set);
 void luo_file_incoming_end(void);
+
+/* luo_device_pci.c */
+struct pci_dev;
+#if IS_ENABLED(CONFIG_LIVEUPDATE_DEVICES)
+int luo_device_name(struct device *dev, char *buf, size_t len);
+int luo_device_describe(struct device *dev, struct luo_device_ser *rec);
+const char *luo_device_check(const struct luo_device_ser *rec,
+			     struct pci_dev *pdev);
+int luo_device_take(struct device *dev, const char *driver, u64 *data);
+int luo_device_reattached(struct device *dev, u64 *data);
+void luo_device_incoming_end(void);
+#else
+static inline void luo_device_incoming_end(void)
+{
+}
+#endif
 
 /* luo_session.c */
 int luo_session_show_files(struct luo_participant *p, char *buf, int len);

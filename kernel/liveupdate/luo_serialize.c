@@ -45,6 +45,7 @@
 const char * const luo_group_names[LUO_NR_GROUPS] = {
 	[LUO_GROUP_SUBSYSTEMS] = LUO_FDT_GROUP_SUBSYSTEMS,
 	[LUO_GROUP_SESSIONS] = LUO_FDT_GROUP_SESSIONS,
+	[LUO_GROUP_DEVICES] = LUO_FDT_GROUP_DEVICES,
 };
 
 static int luo_fdt_err(int fdt_err)

@@ -74,6 +74,14 @@
  */
 #define LUO_FDT_GROUP_SESSIONS		"sessions"
 
+/*
+ * Group of devices left running, one record per device, named by bus and
+ * address ("pci:0000:00:04.0"). Its data is the physical address of a
+ * KHO-preserved page holding the device's record (struct luo_device_ser,
+ * see device_abi.h).
+ */
+#define LUO_FDT_GROUP_DEVICES		"devices"
+
 #define LUO_FDT_PROP_NAME		"name"
 #define LUO_FDT_PROP_DATA		"data"
 

@@ -1,0 +1,189 @@
+# SPDX-License-Identifier: GPL-2.0
+# dev_liveupdate on a real PCI device: QEMU's edu device, driven by
+# luo_edu, keeps doing DMA across three live updates. Two edu devices:
+# edu0 (00:04.0) is preserved every time; edu1 (00:05.0) is the control
+# that is not preserved, then preserved with a damaged record, then with
+# a record that names another device.
+#
+# Stage 1: both start from scratch; a DMA works; a failing device
+# prepare rolls the whole update back; PREPARE then CANCEL, and PREPARE,
+# FREEZE, CANCEL, leave the device fully usable; the liveness and
+# factorial registers get values; then PREPARE, a DMA from edu0 into its
+# preserved buffer (and one on edu1) starts, and the kexec follows at once.
+# Stage 2: edu0 was not reset (registers hold the stage-1 values), bus
+# mastering stayed on, the DMA was still running at freeze and its data is
+# in the same buffer, the completion is in the interrupt status register
+# and acknowledged exactly once, and luo_edu reattached without
+# reinitialising; a second DMA works. edu1 was shut down as in plain 6.12
+# (bus master cleared) and initialised from scratch.
+# Stages 3 and 4: edu0 again (a chain of three updates); edu1's damaged
+# record (checksum), then its record naming another device (identity), are
+# refused with a log line and edu1 is initialised from scratch; FINISH
+# frees the memory of the refused records.
+#
+# stages: 4
+# qemu: -m 1G -device edu,addr=4,dma_mask=0xffffffff -device edu,addr=5,dma_mask=0xffffffff
+# append: kho=on
+# timeout: 240
+# expect: 1 edu0_fresh
+# expect: 1 edu1_fresh
+# expect: 1 dma_works
+# expect: 1 preserve_edu0
+# expect: 1 failing_device_prepare_rolls_back
+# expect: 1 state_normal_after_rollback
+# expect: 1 dma_after_rollback
+# expect: 1 cancel_after_prepare
+# expect: 1 dma_after_cancel
+# expect: 1 cancel_after_freeze
+# expect: 1 dma_after_freeze_cancel
+# expect: 1 registers_set
+# expect: 1 kexec_load
+# expect: 2 state_updated
+# expect: 2 edu0_reattached
+# expect: 2 edu0_same_buffer
+# expect: 2 edu0_registers_kept
+# expect: 2 edu0_bus_master_kept
+# expect: 2 edu0_dma_running_at_freeze
+# expect: 2 edu0_dma_landed
+# expect: 2 edu0_completion_acked_once
+# expect: 2 edu0_not_reinitialised
+# expect: 2 edu0_left_alone_by_pci
+# expect: 2 edu0_second_dma
+# expect: 2 edu1_shut_down_plainly
+# expect: 2 edu1_initialised
+# expect: 2 finish_2
+# expect: 2 kexec_load
+# expect: 3 edu0_reattached_3
+# expect: 3 edu0_dma_landed_3
+# expect: 3 edu0_completion_acked_once_3
+# expect: 3 edu1_checksum_refused
+# expect: 3 edu1_initialised_3
+# expect: 3 finish_3
+# expect: 3 refused_memory_freed
+# expect: 3 kexec_load
+# expect: 4 edu0_reattached_4
+# expect: 4 edu0_generation_3
+# expect: 4 edu0_dma_landed_4
+# expect: 4 edu1_identity_refused
+# expect: 4 edu1_initialised_4
+# expect: 4 finish_4
+# expect: 4 edu0_dma_after_chain
+
+EDU0=/sys/bus/pci/devices/0000:00:04.0
+EDU1=/sys/bus/pci/devices/0000:00:05.0
+FAULT=/sys/kernel/debug/liveupdate_devices/fault
+
+acks() {	# $1 = device dir: DMA completions acknowledged so far
+	sed 's/^acks \([0-9]*\) .*/\1/' "$1/dma_irq"
+}
+
+bus_master() {	# $1 = device dir: 1 if the probe found bus mastering on
+	echo $(( ($(cat "$1/probe_command") & 4) != 0 ))
+}
+
+reattached_checks() {	# $1 = suffix, $2 = seed of the DMA in flight
+	tap_expect edu0_reattached$1 1 cat $EDU0/reattached
+	tap_expect edu0_dma_landed$1 "seed $2 ok" cat $EDU0/dma
+	tap_check edu0_completion_acked_once$1 sh -c \
+		"sleep 0.5; grep -qx 'acks 1 at_reattach 0x100' $EDU0/dma_irq"
+}
+
+stage1() {
+	tap_expect edu0_fresh 0 cat $EDU0/reattached
+	tap_check edu1_fresh sh -c "[ \$(cat $EDU1/reattached) = 0 ] &&
+		dmesg | grep -q '0000:00:05.0: initialised from scratch'"
+	a=$(acks $EDU0)
+	tap_check dma_works sh -c "echo 11 > $EDU0/dma &&
+		grep -qx 'seed 11 ok' $EDU0/dma && sleep 0.3 &&
+		[ \$(sed 's/^acks \([0-9]*\) .*/\1/' $EDU0/dma_irq) -gt $a ]"
+	tap_check preserve_edu0 sh -c "echo 1 > $EDU0/preserve &&
+		grep -qx 1 $EDU0/preserve"
+
+	echo 1 > $EDU0/fail_prepare
+	tap_fails_with failing_device_prepare_rolls_back "rolled back" \
+		luoctl prepare
+	echo 0 > $EDU0/fail_prepare
+	tap_expect state_normal_after_rollback normal luoctl state
+	tap_check dma_after_rollback sh -c "echo 12 > $EDU0/dma &&
+		grep -qx 'seed 12 ok' $EDU0/dma"
+
+	tap_check cancel_after_prepare sh -c \
+		"luoctl prepare -- cat /sys/kernel/liveupdate/state | grep -qx prepared &&
+		 [ \$(luoctl state) = normal ] &&
+		 dmesg | grep -q '0000:00:04.0: update cancelled'"
+	tap_check dma_after_cancel sh -c "echo 13 > $EDU0/dma &&
+		grep -qx 'seed 13 ok' $EDU0/dma"
+	tap_check cancel_after_freeze sh -c "luoctl prepare freeze cancel &&
+		[ \$(luoctl state) = normal ] &&
+		dmesg | grep -q '0000:00:04.0: frozen: transfer idle'"
+	a=$(acks $EDU0)
+	tap_check dma_after_freeze_cancel sh -c "echo 14 > $EDU0/dma &&
+		grep -qx 'seed 14 ok' $EDU0/dma && sleep 0.3 &&
+		[ \$(sed 's/^acks \([0-9]*\) .*/\1/' $EDU0/dma_irq) -gt $a ]"
+
+	echo 0x1234 > $EDU0/liveness
+	echo 10 > $EDU0/factorial
+	sleep 0.2
+	tap_check registers_set sh -c "grep -q 'liveness 0xffffedcb factorial 3628800 ' $EDU0/regs"
+
+	# The DMAs start after PREPARE; the kexec follows at once.
+	luotest_kexec --append "luotest.edu0_buffer=$(cat $EDU0/buffer)" \
+		--prepared "echo 22 > $EDU1/dma; echo 21 > $EDU0/dma"
+}
+
+stage2() {
+	tap_expect state_updated updated luoctl state
+	reattached_checks "" 21
+	tap_expect edu0_same_buffer "$(cmdline_arg luotest.edu0_buffer)" \
+		cat $EDU0/buffer
+	tap_check edu0_registers_kept sh -c "grep -q 'liveness 0xffffedcb factorial 3628800 ' $EDU0/regs"
+	tap_check edu0_bus_master_kept sh -c "[ $(bus_master $EDU0) = 1 ] &&
+		grep -q \"command $(cat $EDU0/probe_command)\" $EDU0/handover"
+	tap_check edu0_dma_running_at_freeze grep -q 'dma_running 1 irq_status 0x0 ' $EDU0/handover
+	tap_check edu0_not_reinitialised sh -c \
+		"dmesg | grep -q '0000:00:04.0: reattached without reinitialising' &&
+		 ! dmesg | grep -q '0000:00:04.0: initialised from scratch'"
+	tap_check edu0_left_alone_by_pci sh -c \
+		"dmesg | grep -q '0000:00:04.0: liveupdate: left running by the previous kernel for driver luo_edu'"
+	tap_check edu0_second_dma sh -c "echo 31 > $EDU0/dma &&
+		grep -qx 'seed 31 ok' $EDU0/dma && sleep 0.3 &&
+		grep -q '^acks 2 ' $EDU0/dma_irq"
+	tap_check edu1_shut_down_plainly sh -c "[ $(bus_master $EDU1) = 0 ] &&
+		[ \$(cat $EDU1/reattached) = 0 ]"
+	tap_check edu1_initialised sh -c \
+		"dmesg | grep -q '0000:00:05.0: initialised from scratch'"
+	tap_check finish_2 luoctl finish
+
+	echo 1 > $EDU0/preserve
+	echo 1 > $EDU1/preserve
+	echo "checksum pci:0000:00:05.0" > $FAULT
+	luotest_kexec --prepared "echo 41 > $EDU0/dma"
+}
+
+stage3() {
+	reattached_checks _3 41
+	tap_check edu1_checksum_refused sh -c \
+		"dmesg | grep -q '0000:00:05.0: liveupdate: handover record refused: bad checksum; the device is set up from scratch'"
+	tap_check edu1_initialised_3 sh -c "[ \$(cat $EDU1/reattached) = 0 ] &&
+		dmesg | grep -q '0000:00:05.0: initialised from scratch'"
+	tap_check finish_3 luoctl finish
+	tap_check refused_memory_freed sh -c \
+		"dmesg | grep -q 'KHO: released [1-9][0-9]* unclaimed pages'"
+
+	echo 1 > $EDU0/preserve
+	echo 1 > $EDU1/preserve
+	echo "identity pci:0000:00:05.0" > $FAULT
+	luotest_kexec --prepared "echo 51 > $EDU0/dma"
+}
+
+stage4() {
+	reattached_checks _4 51
+	tap_check edu0_generation_3 grep -q '^generation 3 ' $EDU0/handover
+	tap_check edu1_identity_refused sh -c \
+		"dmesg | grep -q '0000:00:05.0: liveupdate: handover record refused: another device is at this address'"
+	tap_check edu1_initialised_4 sh -c "[ \$(cat $EDU1/reattached) = 0 ] &&
+		dmesg | grep -q '0000:00:05.0: initialised from scratch'"
+	tap_check finish_4 luoctl finish
+	tap_check edu0_dma_after_chain sh -c "echo 61 > $EDU0/dma &&
+		grep -qx 'seed 61 ok' $EDU0/dma"
+}
