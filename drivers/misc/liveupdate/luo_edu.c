@@ -189,7 +189,7 @@ static int luo_edu_dma_wait(struct luo_edu *edu)
 	for (ms = 0; ms < EDU_DMA_TIMEOUT_MS; ms += 5) {
 		if (!(readq(edu->regs + EDU_REG_DMA_CMD) & EDU_DMA_RUN))
 			return 0;
-		msleep(5);
+		usleep_range(5000, 6000);
 	}
 	return -ETIMEDOUT;
 }
