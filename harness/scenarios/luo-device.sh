@@ -18,10 +18,15 @@
 # (bus master cleared) and initialised from scratch.
 # Stages 3 and 4: edu0 again (a chain of three updates); edu1's damaged
 # record (checksum), then its record naming another device (identity), are
-# refused with a log line and edu1 is initialised from scratch; FINISH
-# frees the memory of the refused records.
+# refused with a log line, edu1 (with a DMA in flight) is stopped at
+# enumeration and initialised from scratch; FINISH frees the memory of
+# the refused records. Last, edu1's driver unbinds
+# while an update is prepared: the device leaves the update, KHO holds
+# nothing more than before, and the driver binds again from scratch.
+# Stage 5: edu0 goes over running once more, but no driver binds to it
+# (luo_edu.ignore): it keeps running until FINISH, which stops it.
 #
-# stages: 4
+# stages: 5
 # qemu: -m 1G -device edu,addr=4,dma_mask=0xffffffff -device edu,addr=5,dma_mask=0xffffffff
 # append: kho=on
 # timeout: 240
@@ -36,6 +41,7 @@
 # expect: 1 dma_after_cancel
 # expect: 1 cancel_after_freeze
 # expect: 1 dma_after_freeze_cancel
+# expect: 1 kho_unchanged_after_cancels
 # expect: 1 registers_set
 # expect: 1 kexec_load
 # expect: 2 state_updated
@@ -52,14 +58,17 @@
 # expect: 2 edu1_shut_down_plainly
 # expect: 2 edu1_initialised
 # expect: 2 finish_2
+# expect: 2 arm_update_2
 # expect: 2 kexec_load
 # expect: 3 edu0_reattached_3
 # expect: 3 edu0_dma_landed_3
 # expect: 3 edu0_completion_acked_once_3
 # expect: 3 edu1_checksum_refused
+# expect: 3 edu1_stopped_at_enumeration
 # expect: 3 edu1_initialised_3
 # expect: 3 finish_3
 # expect: 3 refused_memory_freed
+# expect: 3 arm_update_3
 # expect: 3 kexec_load
 # expect: 4 edu0_reattached_4
 # expect: 4 edu0_generation_3
@@ -68,10 +77,31 @@
 # expect: 4 edu1_initialised_4
 # expect: 4 finish_4
 # expect: 4 edu0_dma_after_chain
+# expect: 4 unbind_while_prepared
+# expect: 4 kho_unchanged_after_unbind
+# expect: 4 rebind_initialises
+# expect: 4 arm_update_4
+# expect: 4 kexec_load
+# expect: 5 edu0_accepted_not_bound
+# expect: 5 edu0_still_bus_master
+# expect: 5 finish_5
+# expect: 5 edu0_stopped_at_finish
 
 EDU0=/sys/bus/pci/devices/0000:00:04.0
 EDU1=/sys/bus/pci/devices/0000:00:05.0
 FAULT=/sys/kernel/debug/liveupdate_devices/fault
+
+bar0() {	# $1 = device dir: where BAR 0 is
+	head -n 1 "$1/resource" | cut -d ' ' -f 1,2
+}
+
+cmd_low() {	# $1 = device dir: low byte of the command register, in hex
+	od -An -tx1 -j4 -N1 "$1/config" | tr -d ' '
+}
+
+kho_orders() {	# folios KHO holds for the next kernel, per order
+	grep '^order' /sys/kernel/debug/kho/out/stats | tr '\n' ' '
+}
 
 acks() {	# $1 = device dir: DMA completions acknowledged so far
 	sed 's/^acks \([0-9]*\) .*/\1/' "$1/dma_irq"
@@ -99,6 +129,7 @@ stage1() {
 	tap_check preserve_edu0 sh -c "echo 1 > $EDU0/preserve &&
 		grep -qx 1 $EDU0/preserve"
 
+	kho=$(kho_orders)
 	echo 1 > $EDU0/fail_prepare
 	tap_fails_with failing_device_prepare_rolls_back "rolled back" \
 		luoctl prepare
@@ -124,10 +155,11 @@ stage1() {
 	echo 0x1234 > $EDU0/liveness
 	echo 10 > $EDU0/factorial
 	sleep 0.2
+	tap_expect kho_unchanged_after_cancels "$kho" kho_orders
 	tap_check registers_set sh -c "grep -q 'liveness 0xffffedcb factorial 3628800 ' $EDU0/regs"
 
 	# The DMAs start after PREPARE; the kexec follows at once.
-	luotest_kexec --append "luotest.edu0_buffer=$(cat $EDU0/buffer)" \
+	luotest_kexec --append "luotest.edu0_buffer=$(cat $EDU0/buffer) luotest.edu0_bar=$(bar0 $EDU0 | tr ' ' ,)" \
 		--prepared "echo 22 > $EDU1/dma; echo 21 > $EDU0/dma"
 }
 
@@ -144,7 +176,8 @@ stage2() {
 		"dmesg | grep -q '0000:00:04.0: reattached without reinitialising' &&
 		 ! dmesg | grep -q '0000:00:04.0: initialised from scratch'"
 	tap_check edu0_left_alone_by_pci sh -c \
-		"dmesg | grep -q '0000:00:04.0: liveupdate: left running by the previous kernel for driver luo_edu'"
+		"dmesg | grep -q '0000:00:04.0: liveupdate: left running by the previous kernel for driver luo_edu' &&
+		 [ '$(bar0 $EDU0)' = '$(cmdline_arg luotest.edu0_bar | tr , ' ')' ]"
 	tap_check edu0_second_dma sh -c "echo 31 > $EDU0/dma &&
 		grep -qx 'seed 31 ok' $EDU0/dma && sleep 0.3 &&
 		grep -q '^acks 2 ' $EDU0/dma_irq"
@@ -154,25 +187,29 @@ stage2() {
 		"dmesg | grep -q '0000:00:05.0: initialised from scratch'"
 	tap_check finish_2 luoctl finish
 
-	echo 1 > $EDU0/preserve
-	echo 1 > $EDU1/preserve
-	echo "checksum pci:0000:00:05.0" > $FAULT
-	luotest_kexec --prepared "echo 41 > $EDU0/dma"
+	tap_check arm_update_2 sh -c "echo 1 > $EDU0/preserve &&
+		echo 1 > $EDU1/preserve &&
+		echo 'checksum pci:0000:00:05.0' > $FAULT"
+	# edu1's transfer too runs across the kexec, on a record to be refused.
+	luotest_kexec --prepared "echo 42 > $EDU1/dma; echo 41 > $EDU0/dma"
 }
 
 stage3() {
 	reattached_checks _3 41
 	tap_check edu1_checksum_refused sh -c \
-		"dmesg | grep -q '0000:00:05.0: liveupdate: handover record refused: bad checksum; the device is set up from scratch'"
+		"dmesg | grep -q '0000:00:05.0: liveupdate: handover record refused: bad checksum; the device is stopped and set up from scratch'"
+	tap_check edu1_stopped_at_enumeration sh -c "[ $(bus_master $EDU1) = 0 ] &&
+		dmesg | grep -q '0000:00:05.0: liveupdate: bus mastering left on by the previous kernel; turned off'"
 	tap_check edu1_initialised_3 sh -c "[ \$(cat $EDU1/reattached) = 0 ] &&
 		dmesg | grep -q '0000:00:05.0: initialised from scratch'"
 	tap_check finish_3 luoctl finish
+	# edu1's state page and 2-page buffer; its record page went at boot.
 	tap_check refused_memory_freed sh -c \
-		"dmesg | grep -q 'KHO: released [1-9][0-9]* unclaimed pages'"
+		"dmesg | grep -q 'KHO: released 3 unclaimed pages'"
 
-	echo 1 > $EDU0/preserve
-	echo 1 > $EDU1/preserve
-	echo "identity pci:0000:00:05.0" > $FAULT
+	tap_check arm_update_3 sh -c "echo 1 > $EDU0/preserve &&
+		echo 1 > $EDU1/preserve &&
+		echo 'identity pci:0000:00:05.0' > $FAULT"
 	luotest_kexec --prepared "echo 51 > $EDU0/dma"
 }
 
@@ -186,4 +223,34 @@ stage4() {
 	tap_check finish_4 luoctl finish
 	tap_check edu0_dma_after_chain sh -c "echo 61 > $EDU0/dma &&
 		grep -qx 'seed 61 ok' $EDU0/dma"
+
+	# The driver unbinds while the update is prepared: the device leaves
+	# the update, its memory is unpreserved, and it binds again afresh.
+	kho=$(kho_orders)
+	echo 1 > $EDU1/preserve
+	tap_check unbind_while_prepared sh -c "luoctl prepare -- sh -c \
+		'echo 0000:00:05.0 > /sys/bus/pci/drivers/luo_edu/unbind' &&
+		dmesg | grep -q '0000:00:05.0: liveupdate: no longer preserved' &&
+		dmesg | grep -q 'devices/pci:0000:00:05.0 left the prepared update'"
+	tap_expect kho_unchanged_after_unbind "$kho" kho_orders
+	tap_check rebind_initialises sh -c \
+		"echo 0000:00:05.0 > /sys/bus/pci/drivers/luo_edu/bind &&
+		 [ \$(dmesg | grep -c '0000:00:05.0: initialised from scratch') = 2 ] &&
+		 echo 71 > $EDU1/dma && grep -qx 'seed 71 ok' $EDU1/dma"
+
+	# Next: edu0 goes over running, but no driver takes it back.
+	tap_check arm_update_4 sh -c "echo 1 > $EDU0/preserve"
+	luotest_kexec --append "luo_edu.ignore=0000:00:04.0" \
+		--prepared "echo 81 > $EDU0/dma"
+}
+
+stage5() {
+	tap_check edu0_accepted_not_bound sh -c \
+		"dmesg | grep -q '0000:00:04.0: liveupdate: left running by the previous kernel' &&
+		 [ ! -e $EDU0/driver ]"
+	tap_expect edu0_still_bus_master 07 cmd_low $EDU0
+	tap_check finish_5 luoctl finish
+	tap_check edu0_stopped_at_finish sh -c \
+		"dmesg | grep -q '0000:00:04.0: liveupdate: left running for driver luo_edu, which never reattached: bus mastering off' &&
+		 [ \$(od -An -tx1 -j4 -N1 $EDU0/config | tr -d ' ') = 03 ]"
 }

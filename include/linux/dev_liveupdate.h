@@ -26,14 +26,15 @@ struct device;
  *	@freeze, so that the driver owns the device as before. Cannot fail.
  *	Optional.
  * @finish: in the next kernel, at FINISH, for a device this driver
- *	reattached to with dev_liveupdate_reattach(): @data is what the
- *	previous kernel's driver handed over. Release what was kept only for
- *	the handover. Cannot fail. Optional.
+ *	reattached to with dev_liveupdate_reattach() and preserved again
+ *	(with these ops) before FINISH: @data is what the previous kernel's
+ *	driver handed over. Release what was kept only for the handover.
+ *	Cannot fail. Optional. A driver that does not preserve the device
+ *	again releases such memory itself.
  *
  * The callbacks run in process context with LUO's transition mutex held;
  * the rules of &struct liveupdate_subsystem_ops apply. They must not take
- * the device lock: the kexec path holds it while it decides which devices
- * to leave running.
+ * the device lock: probe and unbind call into LUO with it held.
  */
 struct dev_liveupdate_ops {
 	int (*prepare)(struct device *dev, u64 *data);

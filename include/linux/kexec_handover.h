@@ -28,6 +28,7 @@ int kho_unpublish_fdt(const char *name);
 
 /* Incoming kernel: what the previous kernel handed over. */
 bool kho_is_handover_boot(void);
+bool kho_handover_offered(void);
 int kho_find_fdt(const char *name, phys_addr_t *phys);
 struct folio *kho_restore_folio(phys_addr_t phys);
 int kho_restore_phys(phys_addr_t phys, size_t size);
@@ -58,6 +59,7 @@ static inline int kho_unpreserve_phys(phys_addr_t phys, size_t size) { return -E
 static inline int kho_publish_fdt(const char *name, void *fdt) { return -EOPNOTSUPP; }
 static inline int kho_unpublish_fdt(const char *name) { return -EOPNOTSUPP; }
 static inline bool kho_is_handover_boot(void) { return false; }
+static inline bool kho_handover_offered(void) { return false; }
 static inline int kho_find_fdt(const char *name, phys_addr_t *phys) { return -ENOENT; }
 static inline struct folio *kho_restore_folio(phys_addr_t phys) { return NULL; }
 static inline int kho_restore_phys(phys_addr_t phys, size_t size) { return -ENOENT; }

@@ -67,6 +67,24 @@ static struct {
 	struct kho_scratch_range scratch[KHO_MAX_SCRATCH];
 } kho_raw __initdata;
 
+/* The previous kernel handed something over, accepted or not. */
+static bool kho_offered __ro_after_init;
+
+/**
+ * kho_handover_offered() - did the previous kernel hand anything over
+ *
+ * True after a kexec whose kernel passed a KHO handover, even one this
+ * kernel refused (then kho_is_handover_boot() is false). Devices the
+ * previous kernel left running may then still be doing DMA.
+ *
+ * Return: true if a handover was offered at boot.
+ */
+bool kho_handover_offered(void)
+{
+	return kho_offered;
+}
+EXPORT_SYMBOL_GPL(kho_handover_offered);
+
 static u8 kho_fdt_copy[KHO_FDT_SIZE] __initdata __aligned(8);
 /* The root FDT and the map chunks of the incoming handover. */
 static struct kho_range kho_blocks[KHO_MAX_CHUNKS + 1] __initdata;
@@ -117,6 +135,7 @@ void __init kho_set_handover(phys_addr_t phys, size_t len)
 	const struct kho_handover *h;
 	const void *table;
 
+	kho_offered = true;
 	if (kho_raw.present) {
 		kho_raw.duplicate = true;
 		return;

@@ -652,6 +652,25 @@ EXPORT_SYMBOL_IF_KUNIT(luo_ctx_register);
  */
 int luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p)
 {
+	return __luo_ctx_unregister(ctx, p, true);
+}
+EXPORT_SYMBOL_IF_KUNIT(luo_ctx_unregister);
+
+/**
+ * __luo_ctx_unregister() - remove a participant, waiting or not
+ * @ctx: the instance
+ * @p: a participant registered with luo_ctx_register()
+ * @wait: wait for a kexec under way as luo_ctx_unregister() does; without
+ *	it, @p is only unlinked during a kexec, as if the kexec itself
+ *	unregistered it, and the caller must make its frozen data harmless
+ *	for the next kernel itself (a device unbinding under its device lock,
+ *	which the kexec path takes too)
+ *
+ * Return: 0, or -ENOENT if @p is not registered.
+ */
+int __luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p,
+			 bool wait)
+{
 	struct luo_participant *it;
 	bool found = false;
 
@@ -661,7 +680,7 @@ int luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p)
 	 * state a kexec preserves nothing of @p, and waiting could stall the
 	 * kexec itself (device shutdown may wait for the caller).
 	 */
-	if (ctx->rebooting && ctx->state == LIVEUPDATE_STATE_FROZEN &&
+	if (wait && ctx->rebooting && ctx->state == LIVEUPDATE_STATE_FROZEN &&
 	    ctx->reboot_task != current) {
 		long left;
 
@@ -712,7 +731,6 @@ int luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p)
 
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(luo_ctx_unregister);
 
 /**
  * luo_ctx_retrieve() - get the data a participant's predecessor handed over

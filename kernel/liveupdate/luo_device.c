@@ -193,6 +193,7 @@ static void luo_device_cancel(struct luo_participant *p, u64 data)
 	if (ld->ops->cancel)
 		ld->ops->cancel(ld->dev, ld->driver_data);
 	luo_device_drop_record(ld);
+	ld->left_running = false;
 }
 
 static void luo_device_finish(struct luo_participant *p, u64 data)
@@ -221,23 +222,30 @@ static struct luo_device *luo_device_find(struct device *dev)
 	return NULL;
 }
 
-static void luo_device_release(struct luo_device *ld)
+/*
+ * devres action: the device is no longer kept, because the driver unbinds
+ * or called dev_liveupdate_unpreserve(). It runs under the device lock,
+ * which the kexec path takes too, so it must not wait for a kexec: if one
+ * is under way with the record frozen into the handover, the record is
+ * voided in place instead (the next kernel refuses it and stops the
+ * device) and stays preserved, a leak if that kexec fails.
+ */
+static void luo_device_release(void *arg)
 {
-	luo_ctx_unregister(luo_global_ctx(), &ld->part);
+	struct luo_device *ld = arg;
+
+	__luo_ctx_unregister(luo_global_ctx(), &ld->part, false);
+	if (ld->record) {
+		memset(folio_address(ld->record), 0, sizeof(struct luo_device_ser));
+		dev_warn(ld->dev, "liveupdate: no longer preserved during the kexec: its handover record is voided\n");
+	} else {
+		dev_info(ld->dev, "liveupdate: no longer preserved\n");
+	}
 	mutex_lock(&luo_devices_lock);
 	list_del(&ld->list);
 	mutex_unlock(&luo_devices_lock);
 	put_device(ld->dev);
 	kfree(ld);
-}
-
-/* devres action: the driver unbinds, so the device is no longer kept. */
-static void luo_device_unbind(void *arg)
-{
-	struct luo_device *ld = arg;
-
-	dev_info(ld->dev, "liveupdate: driver unbound; no longer preserved\n");
-	luo_device_release(ld);
 }
 
 /**
@@ -256,6 +264,7 @@ static void luo_device_unbind(void *arg)
  *
  * Return: 0; -EOPNOTSUPP if LUO is disabled or @dev is not on a supported
  * bus (PCI); -EINVAL if no driver is bound to @dev or @ops is NULL;
+ * -ENAMETOOLONG if the driver's name does not fit the handover record;
  * -EEXIST if @dev is already preserved; -EBUSY while an update is prepared
  * or frozen; -EAGAIN if LUO has not started yet; -ENOMEM.
  */
@@ -270,6 +279,9 @@ int dev_liveupdate_preserve(struct device *dev,
 		return err;
 	if (!ops || !dev->driver)
 		return -EINVAL;
+	/* The next kernel gives the device back to a driver of this name. */
+	if (strlen(dev->driver->name) >= LUO_DEVICE_DRIVER_SIZE)
+		return -ENAMETOOLONG;
 
 	ld = kzalloc(sizeof(*ld), GFP_KERNEL);
 	if (!ld)
@@ -303,7 +315,7 @@ int dev_liveupdate_preserve(struct device *dev,
 		goto err_free;
 	}
 
-	err = devm_add_action_or_reset(dev, luo_device_unbind, ld);
+	err = devm_add_action_or_reset(dev, luo_device_release, ld);
 	if (err)
 		return err;
 	dev_info(dev, "liveupdate: preserved: kept running through live updates\n");
@@ -321,9 +333,11 @@ EXPORT_SYMBOL_GPL(dev_liveupdate_preserve);
  * @dev: a device preserved with dev_liveupdate_preserve()
  *
  * While an update is prepared or frozen the driver's cancel callback runs
- * and the device is left out of the update. Waits while a kexec is under
- * way (see liveupdate_unregister_subsystem()). Context: process, may sleep;
- * called with the driver bound.
+ * and the device is left out of the update. During a kexec that froze the
+ * device the record is voided instead, so that the next kernel stops the
+ * device rather than hand it to a driver. Context: process, may sleep;
+ * called with the driver bound, from outside its probe and remove (the
+ * same happens by itself when the driver unbinds).
  *
  * Return: 0, or -ENOENT if @dev is not preserved.
  */
@@ -336,7 +350,7 @@ int dev_liveupdate_unpreserve(struct device *dev)
 	mutex_unlock(&luo_devices_lock);
 	if (!ld)
 		return -ENOENT;
-	devm_release_action(dev, luo_device_unbind, ld);
+	devm_release_action(dev, luo_device_release, ld);
 
 	return 0;
 }

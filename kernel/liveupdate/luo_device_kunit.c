@@ -9,8 +9,8 @@
  * luo_device_check() is what stands between a record of the previous
  * kernel and a device left running with DMA on: a record it accepts makes
  * PCI enumeration leave the device alone and lets a driver take it over.
- * The suite builds a sound record for a fake PCI device, checks that it is
- * accepted, then damages one field at a time (format, size, checksum,
+ * The suite builds a sound record for the identity a PCI device reports,
+ * checks that it is accepted, then damages one field at a time (format, size, checksum,
  * reserved fields, driver name, bus, address, identity) and checks that
  * each damage is refused with its reason, the checksum being correct for
  * the damaged record unless the checksum itself is the damage.
@@ -24,35 +24,25 @@
 #include "luo_internal.h"
 
 struct luo_device_fake {
-	struct pci_sysdata sysdata;
-	struct pci_bus bus;
-	struct pci_dev pdev;
+	struct luo_device_ser found;	/* what the device reports */
 	struct luo_device_ser rec;
 };
 
 static void luo_device_fake_init(struct luo_device_fake *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->sysdata.domain = 1;
-	f->bus.sysdata = &f->sysdata;
-	f->bus.number = 2;
-	f->pdev.bus = &f->bus;
-	f->pdev.devfn = PCI_DEVFN(4, 0);
-	f->pdev.vendor = 0x1234;
-	f->pdev.device = 0x11e8;
-	f->pdev.class = 0x00ff00;
-	f->pdev.revision = 0x10;
+	f->found.bus = LUO_DEVICE_BUS_PCI;
+	f->found.pci_domain = 1;
+	f->found.pci_bus = 2;
+	f->found.pci_devfn = PCI_DEVFN(4, 0);
+	f->found.vendor = 0x1234;
+	f->found.device = 0x11e8;
+	f->found.class = 0x00ff00;
+	f->found.revision = 0x10;
 
+	f->rec = f->found;
 	strscpy_pad(f->rec.compatible, LUO_DEVICE_COMPATIBLE);
 	f->rec.size = sizeof(f->rec);
-	f->rec.bus = LUO_DEVICE_BUS_PCI;
-	f->rec.pci_domain = 1;
-	f->rec.pci_bus = 2;
-	f->rec.pci_devfn = PCI_DEVFN(4, 0);
-	f->rec.vendor = 0x1234;
-	f->rec.device = 0x11e8;
-	f->rec.class = 0x00ff00;
-	f->rec.revision = 0x10;
 	f->rec.command = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
 	strscpy_pad(f->rec.driver, "luo_edu");
 	f->rec.driver_data = 0x12345000;
@@ -71,7 +61,7 @@ static void luo_device_test_sound(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	luo_device_fake_init(f);
 	luo_device_seal(&f->rec);
-	KUNIT_EXPECT_NULL(test, luo_device_check(&f->rec, &f->pdev));
+	KUNIT_EXPECT_NULL(test, luo_device_check(&f->rec, &f->found));
 }
 
 enum luo_device_damage {
@@ -178,7 +168,7 @@ static void luo_device_test_damaged(struct kunit *test)
 		/* Every damage but the checksum's comes with a good checksum. */
 		if (d != DAMAGE_CHECKSUM)
 			luo_device_seal(&f->rec);
-		why = luo_device_check(&f->rec, &f->pdev);
+		why = luo_device_check(&f->rec, &f->found);
 		KUNIT_EXPECT_NOT_NULL_MSG(test, why, "damage %d accepted", d);
 		if (why)
 			KUNIT_EXPECT_STREQ_MSG(test, why, want, "damage %d", d);

@@ -191,12 +191,11 @@ void luo_file_set_destroy(struct luo_file_set *set);
 void luo_file_incoming_end(void);
 
 /* luo_device_pci.c */
-struct pci_dev;
 #if IS_ENABLED(CONFIG_LIVEUPDATE_DEVICES)
 int luo_device_name(struct device *dev, char *buf, size_t len);
 int luo_device_describe(struct device *dev, struct luo_device_ser *rec);
 const char *luo_device_check(const struct luo_device_ser *rec,
-			     struct pci_dev *pdev);
+			     const struct luo_device_ser *found);
 int luo_device_take(struct device *dev, const char *driver, u64 *data);
 int luo_device_reattached(struct device *dev, u64 *data);
 void luo_device_incoming_end(void);
@@ -218,6 +217,8 @@ void luo_ctx_reboot_abort(struct luo_ctx *ctx);
 void luo_ctx_owner_release(struct luo_ctx *ctx);
 int luo_ctx_register(struct luo_ctx *ctx, struct luo_participant *p);
 int luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p);
+int __luo_ctx_unregister(struct luo_ctx *ctx, struct luo_participant *p,
+			 bool wait);
 int luo_ctx_retrieve(struct luo_ctx *ctx, struct luo_participant *p,
 		     u64 *data);
 int luo_ctx_retrieve_name(struct luo_ctx *ctx, enum luo_group group,

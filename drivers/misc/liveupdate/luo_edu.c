@@ -40,7 +40,9 @@
  * (DMA completions acknowledged here, and the interrupt status found at
  * reattach), ``probe_command`` (the PCI command register as probe found
  * it), ``preserve`` (keep the device through the next live update) and
- * ``fail_prepare`` (make the next prepare fail, for tests).
+ * ``fail_prepare`` (make the next prepare fail, for tests). The parameter
+ * ``luo_edu.ignore=ADDRESS`` keeps the driver off one device, to test a
+ * device that the next kernel's driver never takes over.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -159,6 +161,10 @@ struct luo_edu {
 	bool fail_prepare;
 };
 
+static char *ignore;
+module_param(ignore, charp, 0444);
+MODULE_PARM_DESC(ignore, "PCI device (0000:00:04.0) not to bind to, to test a device nobody takes over");
+
 static u32 luo_edu_pattern(u32 seed, unsigned int i)
 {
 	return (seed ^ 0x5a5a5a5a) * 2654435761u + i * 40503u;
@@ -174,7 +180,8 @@ static irqreturn_t luo_edu_irq(int irq, void *arg)
 	struct luo_edu *edu = arg;
 	u32 status = readl(edu->regs + EDU_REG_IRQ_STATUS);
 
-	if (!status)
+	/* Frozen: a completion is the next kernel's, even on a shared line. */
+	if (!status || READ_ONCE(edu->frozen))
 		return IRQ_NONE;
 	writel(status, edu->regs + EDU_REG_IRQ_ACK);
 	if (status & EDU_IRQ_DMA)
@@ -218,6 +225,8 @@ static int luo_edu_dma(struct luo_edu *edu, u32 seed)
 	for (i = 0; i < EDU_XFER / sizeof(u32); i++)
 		src[i] = luo_edu_pattern(seed, i);
 	memset(dst, 0, PAGE_SIZE);
+	dma_sync_single_for_device(&edu->pdev->dev, edu->buffer_dma,
+				   folio_size(edu->buffer), DMA_BIDIRECTIONAL);
 	luo_edu_dma_start(edu, edu->buffer_dma, EDU_DEVICE_BUFFER, 0);
 	err = luo_edu_dma_wait(edu);
 	if (err)
@@ -237,13 +246,23 @@ static int luo_edu_map(struct luo_edu *edu)
 				       DMA_BIDIRECTIONAL);
 	if (dma_mapping_error(dev, edu->buffer_dma))
 		return -ENOMEM;
-	if (edu->buffer_dma != folio_pfn(edu->buffer) << PAGE_SHIFT) {
+	if (edu->buffer_dma != PFN_PHYS(folio_pfn(edu->buffer))) {
 		dma_unmap_page(dev, edu->buffer_dma, folio_size(edu->buffer),
 			       DMA_BIDIRECTIONAL);
 		dev_err(dev, "the DMA buffer is bounced or remapped; it cannot survive a live update\n");
 		return -EOPNOTSUPP;
 	}
 	return 0;
+}
+
+/* devres action, before the buffer goes: no transfer may still target it. */
+static void luo_edu_quiesce(void *arg)
+{
+	struct luo_edu *edu = arg;
+
+	if (luo_edu_dma_wait(edu))
+		dev_warn(&edu->pdev->dev, "a transfer does not end; stopping bus mastering\n");
+	pci_clear_master(edu->pdev);
 }
 
 static void luo_edu_release_buffer(void *arg)
@@ -289,8 +308,15 @@ static int luo_edu_reattach(struct luo_edu *edu, u64 data)
 	struct device *dev = &edu->pdev->dev;
 	struct luo_edu_state *st;
 	struct folio *folio;
+	size_t size;
 	int err;
 
+	/* Nothing is taken back before its size is known to be right. */
+	if (kho_block_size(data, &size) || size != PAGE_SIZE) {
+		dev_err(dev, "reattach: no handed-over state page at %#llx\n",
+			data);
+		return -ENOENT;
+	}
 	folio = kho_restore_folio(data);
 	if (!folio) {
 		dev_err(dev, "reattach: the handed-over state at %#llx is gone\n",
@@ -308,6 +334,12 @@ static int luo_edu_reattach(struct luo_edu *edu, u64 data)
 	edu->handover = *st;
 	folio_put(folio);
 
+	if (kho_block_size(edu->handover.buffer, &size) ||
+	    size != PAGE_SIZE << EDU_BUFFER_ORDER) {
+		dev_err(dev, "reattach: no handed-over DMA buffer at %#llx\n",
+			edu->handover.buffer);
+		return -ENOENT;
+	}
 	edu->buffer = kho_restore_folio(edu->handover.buffer);
 	if (!edu->buffer || folio_order(edu->buffer) != EDU_BUFFER_ORDER) {
 		dev_err(dev, "reattach: the DMA buffer at %#llx is gone\n",
@@ -318,6 +350,8 @@ static int luo_edu_reattach(struct luo_edu *edu, u64 data)
 	}
 	err = luo_edu_map(edu);
 	if (err) {
+		/* The device may still write to it: let the transfer end. */
+		luo_edu_dma_wait(edu);
 		folio_put(edu->buffer);
 		return err;
 	}
@@ -356,7 +390,7 @@ static int luo_edu_prepare(struct device *dev, u64 *data)
 	err = kho_preserve_folio(edu->buffer);
 	if (err)
 		goto err_unpreserve;
-	*data = folio_pfn(edu->state) << PAGE_SHIFT;
+	*data = PFN_PHYS(folio_pfn(edu->state));
 	goto out;
 
 err_unpreserve:
@@ -382,7 +416,7 @@ static int luo_edu_freeze(struct device *dev, u64 *data)
 
 	memset(st, 0, sizeof(*st));
 	strscpy_pad(st->compatible, LUO_EDU_COMPATIBLE);
-	st->buffer = folio_pfn(edu->buffer) << PAGE_SHIFT;
+	st->buffer = PFN_PHYS(folio_pfn(edu->buffer));
 	st->buffer_order = EDU_BUFFER_ORDER;
 	st->seed = edu->seed;
 	st->liveness = edu->liveness;
@@ -496,6 +530,8 @@ static ssize_t dma_show(struct device *dev, struct device_attribute *attr,
 		mutex_unlock(&edu->lock);
 		return sysfs_emit(buf, "seed %u busy\n", edu->seed);
 	}
+	dma_sync_single_for_cpu(dev, edu->buffer_dma + PAGE_SIZE, PAGE_SIZE,
+				DMA_BIDIRECTIONAL);
 	dst = luo_edu_page(edu, 1);
 	for (i = 0; i < EDU_XFER / sizeof(u32); i++) {
 		if (dst[i] == luo_edu_pattern(edu->seed, i))
@@ -658,6 +694,9 @@ static int luo_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	u64 data;
 	int err;
 
+	if (ignore && !strcmp(ignore, pci_name(pdev)))
+		return -ENODEV;
+
 	edu = devm_kzalloc(dev, sizeof(*edu), GFP_KERNEL);
 	if (!edu)
 		return -ENOMEM;
@@ -670,6 +709,8 @@ static int luo_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	err = pcim_enable_device(pdev);
 	if (err)
 		return err;
+	/* No interrupt before the handler is there (enabling unmasked it). */
+	pci_intx(pdev, 0);
 	err = pcim_iomap_regions(pdev, BIT(0), KBUILD_MODNAME);
 	if (err)
 		return err;
@@ -693,11 +734,18 @@ static int luo_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	err = devm_add_action_or_reset(dev, luo_edu_release_buffer, edu);
 	if (err)
 		return err;
+	err = devm_add_action_or_reset(dev, luo_edu_quiesce, edu);
+	if (err)
+		return err;
 
 	pci_set_master(pdev);
-	/* A completion left pending by the previous kernel comes in here. */
-	return devm_request_irq(dev, pdev->irq, luo_edu_irq, IRQF_SHARED,
-				KBUILD_MODNAME, edu);
+	err = devm_request_irq(dev, pdev->irq, luo_edu_irq, IRQF_SHARED,
+			       KBUILD_MODNAME, edu);
+	if (err)
+		return err;
+	/* A completion left pending by the previous kernel comes in now. */
+	pci_intx(pdev, 1);
+	return 0;
 }
 
 static void luo_edu_shutdown(struct pci_dev *pdev)
