@@ -10,8 +10,9 @@
  * for a live update: the VMM stops the vCPUs at an instruction boundary,
  * writes their state and the VM's into a second memfd (state.c),
  * preserves that one too, and then only holds the session for the kexec.
- * SIGUSR2 lets the guest run on if the update is called off; SIGTERM
- * ends the VMM (and with its session, the preservation).
+ * SIGUSR2 lets the guest run on if the update is called off (once LUO
+ * takes new sessions again: while it is prepared or frozen the guest stays
+ * saved); SIGTERM ends the VMM (and with its session, the preservation).
  *
  * In the next kernel, "vmm restore" retrieves the session, then the state
  * memfd, and checks it before it touches guest memory: a missing token or
@@ -223,6 +224,59 @@ static int save_for_update(struct vm *vm, const struct options *o, int session)
 	return state;
 }
 
+/*
+ * LUO's state, as /sys/kernel/liveupdate/state says ("normal", "prepared",
+ * ...), into @buf; false if it cannot be read.
+ */
+static bool luo_state(char *buf, int len)
+{
+	FILE *f = fopen("/sys/kernel/liveupdate/state", "r");
+	bool ok;
+
+	if (!f) {
+		snprintf(buf, len, "unknown (%s)", strerror(errno));
+		return false;
+	}
+	ok = fgets(buf, len, f);
+	fclose(f);
+	if (!ok) {
+		snprintf(buf, len, "unknown");
+		return false;
+	}
+	buf[strcspn(buf, "\n")] = 0;
+	return true;
+}
+
+/*
+ * After a save, let the guest run on (SIGUSR2): the state memfd cannot
+ * leave the session alone, so the session is closed and a new one made
+ * for guest memory. That only works while LUO takes new sessions
+ * ("normal", or "updated" before FINISH); while an update is prepared or
+ * frozen the old session would be dropped from it and no new one could
+ * be made, so the guest stays saved. Return the state memfd, or -1 and
+ * the new session in @session.
+ */
+static int call_off_update(struct vm *vm, const struct options *o,
+			   int *session, int state)
+{
+	char luo[64];
+
+	if (!luo_state(luo, sizeof(luo)) ||
+	    (strcmp(luo, "normal") && strcmp(luo, "updated"))) {
+		say("not resuming: LUO is %s, no new session can be made until the update is cancelled or done; the guest stays saved in session %s",
+		    luo, o->session);
+		return state;
+	}
+	close(*session);
+	close(state);
+	*session = new_session(o, vm->mem_fd);
+	vm_state = "running";
+	vm_resume(vm);
+	say("update called off: the guest runs on, guest memory preserved again in session %s",
+	    o->session);
+	return -1;
+}
+
 /* The signals that control the VMM, taken by the main thread alone. */
 static void control_signals(sigset_t *set)
 {
@@ -271,15 +325,7 @@ static void run_loop(struct vm *vm, const struct options *o, int session,
 			if (state >= 0)
 				vm_state = "saved";
 		} else if (sig == SIGUSR2 && state >= 0) {
-			/* The state memfd cannot leave the session alone. */
-			close(session);
-			close(state);
-			state = -1;
-			session = new_session(o, vm->mem_fd);
-			vm_state = "running";
-			vm_resume(vm);
-			say("update called off: the guest runs on, guest memory preserved again in session %s",
-			    o->session);
+			state = call_off_update(vm, o, &session, state);
 		}
 	}
 }
