@@ -231,10 +231,13 @@ static uint32_t record_size(uint32_t nr_msrs, uint32_t xsave, uint32_t nr_cpuid)
  * @mem_token: the token of guest memory, recorded in the state
  * @version: the format version to write: %VMM_STATE_VERSION (others only
  *	to test that the next VMM refuses them)
+ * @corrupt: flip a bit of a vCPU record after the checksum is taken (only
+ *	to test that the next VMM refuses a corrupt state)
  *
  * Return: the state memfd, its size fixed.
  */
-int state_save(struct vm *vm, uint64_t mem_token, uint32_t version)
+int state_save(struct vm *vm, uint64_t mem_token, uint32_t version,
+	       bool corrupt)
 {
 	struct kvm_msr_entry msrs[MAX_MSRS] = { 0 };
 	struct vmm_state_header *h;
@@ -276,6 +279,8 @@ int state_save(struct vm *vm, uint64_t mem_token, uint32_t version)
 	h->total_size = sizeof(*h) + vm->nr_vcpus * (uint64_t)h->vcpu_size;
 	h->saved_tsc = tsc_now();
 	h->checksum = state_checksum(h);
+	if (corrupt)
+		p[sizeof(*h) + offsetof(struct vmm_vcpu_record, regs.rip)] ^= 1;
 	munmap(p, size);
 	return fd;
 }

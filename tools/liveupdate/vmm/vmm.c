@@ -54,6 +54,7 @@ struct options {
 	uint64_t mem_token;
 	uint64_t state_token;
 	uint32_t state_version;
+	bool corrupt_state;
 };
 
 static struct vm the_vm;
@@ -206,7 +207,7 @@ static int save_for_update(struct vm *vm, const struct options *o, int session)
 	vm_pause(vm);
 	stop_ms = ms_since(&t0);
 	last_heartbeats(vm, "last heartbeat before the update");
-	state = state_save(vm, o->mem_token, o->state_version);
+	state = state_save(vm, o->mem_token, o->state_version, o->corrupt_state);
 	save_ms = ms_since(&t0);
 	err = lu_preserve(session, state, o->state_token);
 	if (err) {
@@ -217,10 +218,11 @@ static int save_for_update(struct vm *vm, const struct options *o, int session)
 		return -1;
 	}
 	fstat(state, &sb);
-	say("saved: vCPUs stopped in %.1f ms, state (%lld bytes) written in %.1f ms, preserved as token %llu in %.1f ms; holding session %s for the kexec",
+	say("saved: vCPUs stopped in %.1f ms, state (%lld bytes) written in %.1f ms, preserved as token %llu in %.1f ms; holding session %s for the kexec%s",
 	    stop_ms, (long long)sb.st_size, save_ms - stop_ms,
 	    (unsigned long long)o->state_token, ms_since(&t0) - save_ms,
-	    o->session);
+	    o->session,
+	    o->corrupt_state ? " (corrupted after its checksum, on request)" : "");
 	return state;
 }
 
@@ -447,6 +449,7 @@ static void usage(FILE *out)
 		"  --state-token T     token of the VM state (default 2)\n"
 		"  --status FILE       status file (default /tmp/vmm-SESSION.status)\n"
 		"  --state-version V   write this state format version (to test refusals)\n"
+		"  --corrupt-state     corrupt the saved state after its checksum (to test refusals)\n"
 		"signals: SIGUSR1 save for a live update, SIGUSR2 call it off, SIGTERM stop\n");
 }
 
@@ -460,6 +463,7 @@ int main(int argc, char **argv)
 		{ "state-token", required_argument, NULL, 'S' },
 		{ "status", required_argument, NULL, 'f' },
 		{ "state-version", required_argument, NULL, 'V' },
+		{ "corrupt-state", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
@@ -494,6 +498,9 @@ int main(int argc, char **argv)
 			break;
 		case 'V':
 			o.state_version = strtoul(optarg, NULL, 0);
+			break;
+		case 'C':
+			o.corrupt_state = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -106,7 +106,8 @@ int vm_ioctl(struct vm *vm, unsigned long req, void *arg, const char *what);
 /* state.c */
 #define VMM_STATE_VERSION	1
 
-int state_save(struct vm *vm, uint64_t mem_token, uint32_t version);
+int state_save(struct vm *vm, uint64_t mem_token, uint32_t version,
+	       bool corrupt);
 int state_check(struct vm *vm, const void *state, uint64_t size,
 		uint64_t mem_token, char *why, int why_len);
 void state_describe(const void *state, uint64_t *mem_size, int *nr_vcpus);
