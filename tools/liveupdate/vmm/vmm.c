@@ -23,7 +23,9 @@
  *
  * The guest (guest.S) checks its own memory and reports heartbeats; the
  * VMM writes what it sees to a status file every 200 ms, and its
- * milestones to /dev/kmsg as "vmm: ...", among the kernel's messages.
+ * milestones to /dev/kmsg as "vmm: ...", among the kernel's messages:
+ * after a restore the first heartbeat and the first whole pass over
+ * guest memory, with the guest's verdict (harness/timeline.py reads them).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -198,7 +200,7 @@ static void last_heartbeats(struct vm *vm, const char *when)
 static int save_for_update(struct vm *vm, const struct options *o, int session)
 {
 	struct timespec t0;
-	double stop_ms, save_ms;
+	double stop_ms, save_ms, preserve_ms;
 	struct stat sb;
 	int state, err;
 
@@ -206,10 +208,10 @@ static int save_for_update(struct vm *vm, const struct options *o, int session)
 	say("save: stopping the vCPUs");
 	vm_pause(vm);
 	stop_ms = ms_since(&t0);
-	last_heartbeats(vm, "last heartbeat before the update");
 	state = state_save(vm, o->mem_token, o->state_version, o->corrupt_state);
 	save_ms = ms_since(&t0);
 	err = lu_preserve(session, state, o->state_token);
+	preserve_ms = ms_since(&t0);
 	if (err) {
 		say("save: cannot preserve the state in session %s: %s; the guest runs on",
 		    o->session, strerror(-err));
@@ -217,10 +219,11 @@ static int save_for_update(struct vm *vm, const struct options *o, int session)
 		vm_resume(vm);
 		return -1;
 	}
+	last_heartbeats(vm, "last heartbeat before the update");
 	fstat(state, &sb);
 	say("saved: vCPUs stopped in %.1f ms, state (%lld bytes) written in %.1f ms, preserved as token %llu in %.1f ms; holding session %s for the kexec%s",
 	    stop_ms, (long long)sb.st_size, save_ms - stop_ms,
-	    (unsigned long long)o->state_token, ms_since(&t0) - save_ms,
+	    (unsigned long long)o->state_token, preserve_ms - save_ms,
 	    o->session,
 	    o->corrupt_state ? " (corrupted after its checksum, on request)" : "");
 	return state;
@@ -289,13 +292,67 @@ static void control_signals(sigset_t *set)
 	sigaddset(set, SIGINT);
 }
 
+/**
+ * struct resumed - what a restored guest had done before the update
+ * @heartbeat: each vCPU's last heartbeat
+ * @passes: passes over its memory it had completed
+ * @sum_ok: passes whose table checksum had matched
+ */
+struct resumed {
+	uint64_t heartbeat[GUEST_MAX_VCPUS];
+	uint64_t passes[GUEST_MAX_VCPUS];
+	uint64_t sum_ok[GUEST_MAX_VCPUS];
+};
+
+/*
+ * After a restore, what the guest says: its first heartbeat (and the pause
+ * it saw), then once it completed a whole pass over its memory since the
+ * resume, its verdict.
+ */
+static void report_resumed(struct vm *vm, const struct resumed *r,
+			   bool *first_seen, bool *pass_seen)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct guest_status *st = vcpu_status(vm, i);
+		struct vcpu *v = &vm->vcpus[i];
+		uint64_t passes, sum_ok, errors;
+
+		if (!first_seen[i] &&
+		    __atomic_load_n(&v->first, __ATOMIC_ACQUIRE)) {
+			first_seen[i] = true;
+			say("first heartbeat after the update: vCPU %d heartbeat %llu (last before: %llu), guest-observed pause %.1f ms, counter %llu",
+			    i, (unsigned long long)v->first,
+			    (unsigned long long)r->heartbeat[i],
+			    tsc_ms(vm, v->first_pause),
+			    (unsigned long long)v->first_counter);
+		}
+		passes = st->passes;
+		if (pass_seen[i] || passes < r->passes[i] + 2)
+			continue;
+		pass_seen[i] = true;
+		sum_ok = st->sum_ok;
+		errors = st->errors;
+		say("first whole pass after the update: vCPU %d pass %llu, table checksum matched in %llu of %llu passes since the update, %llu errors, %llu heartbeats out of sequence, %llu faults: %s",
+		    i, (unsigned long long)passes,
+		    (unsigned long long)(sum_ok - r->sum_ok[i]),
+		    (unsigned long long)(passes - r->passes[i]),
+		    (unsigned long long)errors,
+		    (unsigned long long)v->seq_errors,
+		    (unsigned long long)v->faults,
+		    errors || v->seq_errors || v->faults ? "RED" : "green");
+	}
+}
+
 /* Signals, and the status file, until SIGTERM or a dead VM. */
 static void run_loop(struct vm *vm, const struct options *o, int session,
-		     const uint64_t *restored_heartbeat)
+		     const struct resumed *resumed)
 {
 	struct timespec tick = { .tv_nsec = 200 * 1000 * 1000 };
-	bool reported[GUEST_MAX_VCPUS] = { 0 };
-	int state = -1, sig, i;
+	bool first_seen[GUEST_MAX_VCPUS] = { 0 };
+	bool pass_seen[GUEST_MAX_VCPUS] = { 0 };
+	int state = -1, sig;
 	sigset_t set;
 
 	control_signals(&set);
@@ -303,19 +360,8 @@ static void run_loop(struct vm *vm, const struct options *o, int session,
 		write_status(vm, o->status);
 		if (vm->dead)
 			die("the guest died");
-		for (i = 0; restored_heartbeat && i < vm->nr_vcpus; i++) {
-			struct vcpu *v = &vm->vcpus[i];
-
-			if (reported[i] ||
-			    !__atomic_load_n(&v->first, __ATOMIC_ACQUIRE))
-				continue;
-			reported[i] = true;
-			say("first heartbeat after the update: vCPU %d heartbeat %llu (last before: %llu), guest-observed pause %.1f ms, counter %llu",
-			    i, (unsigned long long)v->first,
-			    (unsigned long long)restored_heartbeat[i],
-			    tsc_ms(vm, v->first_pause),
-			    (unsigned long long)v->first_counter);
-		}
+		if (resumed)
+			report_resumed(vm, resumed, first_seen, pass_seen);
 		sig = sigtimedwait(&set, NULL, &tick);
 		if (sig == SIGTERM || sig == SIGINT) {
 			say("stopping on signal %d", sig);
@@ -358,8 +404,9 @@ static int cmd_run(const struct options *o)
 
 static int cmd_restore(const struct options *o)
 {
-	uint64_t heartbeat[GUEST_MAX_VCPUS], mem_size;
+	static struct resumed resumed;
 	struct vm *vm = &the_vm;
+	uint64_t mem_size;
 	int session, state, mem, nr_vcpus, i, err;
 	struct timespec t0;
 	double retrieve_ms;
@@ -412,7 +459,9 @@ static int cmd_restore(const struct options *o)
 	}
 	state_load(vm, saved);
 	for (i = 0; i < nr_vcpus; i++) {
-		heartbeat[i] = vm->vcpus[i].seen_heartbeat;
+		resumed.heartbeat[i] = vm->vcpus[i].seen_heartbeat;
+		resumed.passes[i] = vcpu_status(vm, i)->passes;
+		resumed.sum_ok[i] = vcpu_status(vm, i)->sum_ok;
 		vm->vcpus[i].ready = true;	/* it reported in before */
 		vm->vcpus[i].first = 0;
 	}
@@ -422,6 +471,11 @@ static int cmd_restore(const struct options *o)
 	    retrieve_ms, ms_since(&t0), nr_vcpus,
 	    (unsigned long long)(mem_size >> 20),
 	    tsc_ms(vm, tsc_now() - state_saved_tsc(saved)));
+	for (i = 0; i < nr_vcpus; i++)
+		say("resumed: vCPU %d from heartbeat %llu, counter %llu, pass %llu, as saved",
+		    i, (unsigned long long)resumed.heartbeat[i],
+		    (unsigned long long)state_saved_counter(saved, i),
+		    (unsigned long long)resumed.passes[i]);
 	munmap(saved, saved_size);
 	close(state);
 
@@ -432,7 +486,7 @@ static int cmd_restore(const struct options *o)
 	session = new_session(o, mem);
 	say("session %s finished; guest memory preserved again in a new session %s",
 	    o->session, o->session);
-	run_loop(vm, o, session, heartbeat);
+	run_loop(vm, o, session, &resumed);
 	return 0;
 }
 
