@@ -118,6 +118,19 @@ reattached_checks() {	# $1 = suffix, $2 = seed of the DMA in flight
 		"sleep 0.5; grep -qx 'acks 1 at_reattach 0x100' $EDU0/dma_irq"
 }
 
+arm_update() {	# $1 = test name, $2 = fault for edu1's record
+	tap_check "$1" sh -c "echo 1 > $EDU0/preserve &&
+		echo 1 > $EDU1/preserve &&
+		echo '$2 pci:0000:00:05.0' > $FAULT"
+}
+
+refused_checks() {	# $1 = fault, $2 = reason logged, $3 = stage
+	tap_check edu1_$1_refused sh -c \
+		"dmesg | grep -q '0000:00:05.0: liveupdate: handover record refused: $2; the device is stopped and set up from scratch'"
+	tap_check edu1_initialised_$3 sh -c "[ \$(cat $EDU1/reattached) = 0 ] &&
+		dmesg | grep -q '0000:00:05.0: initialised from scratch'"
+}
+
 stage1() {
 	tap_expect edu0_fresh 0 cat $EDU0/reattached
 	tap_check edu1_fresh sh -c "[ \$(cat $EDU1/reattached) = 0 ] &&
@@ -187,39 +200,29 @@ stage2() {
 		"dmesg | grep -q '0000:00:05.0: initialised from scratch'"
 	tap_check finish_2 luoctl finish
 
-	tap_check arm_update_2 sh -c "echo 1 > $EDU0/preserve &&
-		echo 1 > $EDU1/preserve &&
-		echo 'checksum pci:0000:00:05.0' > $FAULT"
+	arm_update arm_update_2 checksum
 	# edu1's transfer too runs across the kexec, on a record to be refused.
 	luotest_kexec --prepared "echo 42 > $EDU1/dma; echo 41 > $EDU0/dma"
 }
 
 stage3() {
 	reattached_checks _3 41
-	tap_check edu1_checksum_refused sh -c \
-		"dmesg | grep -q '0000:00:05.0: liveupdate: handover record refused: bad checksum; the device is stopped and set up from scratch'"
+	refused_checks checksum "bad checksum" 3
 	tap_check edu1_stopped_at_enumeration sh -c "[ $(bus_master $EDU1) = 0 ] &&
 		dmesg | grep -q '0000:00:05.0: liveupdate: bus mastering left on by the previous kernel; turned off'"
-	tap_check edu1_initialised_3 sh -c "[ \$(cat $EDU1/reattached) = 0 ] &&
-		dmesg | grep -q '0000:00:05.0: initialised from scratch'"
 	tap_check finish_3 luoctl finish
 	# edu1's state page and 2-page buffer; its record page went at boot.
 	tap_check refused_memory_freed sh -c \
 		"dmesg | grep -q 'KHO: released 3 unclaimed pages'"
 
-	tap_check arm_update_3 sh -c "echo 1 > $EDU0/preserve &&
-		echo 1 > $EDU1/preserve &&
-		echo 'identity pci:0000:00:05.0' > $FAULT"
+	arm_update arm_update_3 identity
 	luotest_kexec --prepared "echo 51 > $EDU0/dma"
 }
 
 stage4() {
 	reattached_checks _4 51
 	tap_check edu0_generation_3 grep -q '^generation 3 ' $EDU0/handover
-	tap_check edu1_identity_refused sh -c \
-		"dmesg | grep -q '0000:00:05.0: liveupdate: handover record refused: another device is at this address'"
-	tap_check edu1_initialised_4 sh -c "[ \$(cat $EDU1/reattached) = 0 ] &&
-		dmesg | grep -q '0000:00:05.0: initialised from scratch'"
+	refused_checks identity "another device is at this address" 4
 	tap_check finish_4 luoctl finish
 	tap_check edu0_dma_after_chain sh -c "echo 61 > $EDU0/dma &&
 		grep -qx 'seed 61 ok' $EDU0/dma"

@@ -14,7 +14,9 @@
 # restored on the same pages, its guest checks a full pass of its memory,
 # its counter and heartbeats go on strictly; it saves again and the host
 # updates again. Stage 2 also sees vm1 and vm2 refused with exit code 2
-# (nothing retrieved but their state) and the killed VMM's session gone.
+# (nothing retrieved but their state) and the killed VMM's session gone;
+# a restore of vm0 asking for a state token it does not have is refused,
+# and its session, closed with guest memory in it, is retrieved again.
 # Stage 4: the third restore, then FINISH. The helpers are in
 # harness/guest/vmm.sh.
 #
@@ -35,7 +37,9 @@
 # expect: 2 killed_vmm_session_gone
 # expect: 2 incompatible_state_refused
 # expect: 2 corrupt_state_refused
+# expect: 2 wrong_token_refused
 # expect: 2 vm0_restored
+# expect: 2 session_retrieved_again
 # expect: 3 vm0_restored
 # expect: 4 vm0_restored
 # expect: 2 vm0_first_heartbeat_in_sequence
@@ -114,7 +118,17 @@ stage2() {
 		"incompatible VMM: format version 99.*guest memory (token 1) was not touched"
 	tap_check corrupt_state_refused vmm_refused vm2 \
 		"its checksum does not match: it is corrupt; guest memory (token 1) was not touched"
+	# A restore that asks for a token vm0 does not have is refused and
+	# loses nothing: its session is kept, and the restore below
+	# retrieves it again.
+	tap_check wrong_token_refused sh -c \
+		"out=\$(timeout 30 $VMM restore -s vm0 --state-token 9 2>&1); rc=\$?
+		 echo \"\$out\"; [ \$rc -eq 2 ] &&
+		 echo \"\$out\" | grep -q 'no VM state under token 9 in session vm0' &&
+		 dmesg | grep -q 'session vm0 closed with files not retrieved: kept until FINISH'"
 	vmm_restore vm0
+	tap_check session_retrieved_again sh -c \
+		"dmesg | grep -q 'session vm0 retrieved again'"
 	update_again
 }
 

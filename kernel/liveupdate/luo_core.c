@@ -287,8 +287,10 @@ static void luo_do_finish(struct luo_ctx *ctx)
 	unsigned int n = 0;
 
 	/* KHO is about to free what no session took back. */
-	if (ctx->handover)
+	if (ctx->handover) {
 		luo_file_incoming_end();
+		luo_session_incoming_end();
+	}
 	list_for_each_entry(p, &ctx->participants, list) {
 		if (p->ops->finish)
 			p->ops->finish(p, p->incoming ? p->incoming->data : 0);

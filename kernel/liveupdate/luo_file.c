@@ -663,6 +663,39 @@ void luo_file_set_finish(struct luo_file_set *set)
 }
 
 /**
+ * luo_file_set_unretrieved() - does a retrieved session still hold files
+ * @set: a retrieved session's files
+ *
+ * Return: true unless the set was finished or every file in it was
+ * retrieved or failed to be.
+ */
+bool luo_file_set_unretrieved(struct luo_file_set *set)
+{
+	unsigned int i;
+
+	if (set->finished)
+		return false;
+	for (i = 0; i < set->nr_in; i++)
+		if (!set->in[i].status)
+			return true;
+	return false;
+}
+
+/**
+ * luo_file_set_move() - hand a retrieved session's files to another session
+ * @to: an empty set, just initialised
+ * @from: a retrieved session's files; empty on return
+ */
+void luo_file_set_move(struct luo_file_set *to, struct luo_file_set *from)
+{
+	to->in = from->in;
+	to->nr_in = from->nr_in;
+	to->finished = from->finished;
+	from->in = NULL;
+	from->nr_in = 0;
+}
+
+/**
  * luo_file_set_destroy() - free what a set holds
  * @set: a set without preserved files: released or finished
  */

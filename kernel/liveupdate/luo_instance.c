@@ -15,6 +15,7 @@
 
 #define pr_fmt(fmt) "liveupdate: " fmt
 
+#include <linux/device/driver.h>
 #include <linux/init.h>
 #include <linux/kexec_handover.h>
 #include <linux/kstrtox.h>
@@ -111,6 +112,13 @@ int liveupdate_event(u32 event)
 {
 	if (!liveupdate_enabled())
 		return -ENODEV;
+	/*
+	 * A driver probing now may be taking back a running device's memory,
+	 * which FINISH is about to free; let the probes under way end first
+	 * (not under LUO's lock: a probe may call into LUO).
+	 */
+	if (event == LIVEUPDATE_EVENT_FINISH)
+		wait_for_device_probe();
 	return luo_ctx_event(&luo_global, event);
 }
 

@@ -187,6 +187,8 @@ int luo_file_retrieve(struct luo_file_set *set, const char *session,
 void luo_file_retrieve_failed(struct luo_file_set *set, u64 token,
 			      struct file *file);
 void luo_file_set_finish(struct luo_file_set *set);
+bool luo_file_set_unretrieved(struct luo_file_set *set);
+void luo_file_set_move(struct luo_file_set *to, struct luo_file_set *from);
 void luo_file_set_destroy(struct luo_file_set *set);
 void luo_file_incoming_end(void);
 
@@ -207,6 +209,7 @@ static inline void luo_device_incoming_end(void)
 
 /* luo_session.c */
 int luo_session_show_files(struct luo_participant *p, char *buf, int len);
+void luo_session_incoming_end(void);
 
 /* luo_core.c */
 void luo_ctx_init(struct luo_ctx *ctx, bool handover);

@@ -32,8 +32,13 @@
  * session is not handed over again; to carry files through another
  * update, a process preserves them in a new outgoing session (which may
  * have the same name once the old one was retrieved). FINISH on a
- * retrieved session ends its restoration, and so does closing its fd or
- * LUO's own FINISH.
+ * retrieved session ends its restoration, and so does LUO's own FINISH.
+ * Closing the fd of a retrieved session ends it too once every file was
+ * retrieved; a session closed with files still in it, without FINISH
+ * (its process died, or refused what it found), is kept as it is until
+ * LUO's FINISH and can be retrieved again under its name meanwhile, so
+ * that nothing it held is lost to a crash.
+
  *
  * The files of a session are preserved through their handlers (see
  * "LUO preserved files"): %LIVEUPDATE_SESSION_PRESERVE_FD works until the
@@ -63,6 +68,8 @@
  * @lock: serializes the ioctls on the session and its state machine
  *	callbacks, which take it inside LUO's transition mutex
  * @files: its preserved files
+ * @parked: link in luo_sessions_parked, for a retrieved session closed
+ *	with files left in it
  */
 struct luo_session {
 	struct luo_participant part;
@@ -71,6 +78,7 @@ struct luo_session {
 	bool registered;
 	struct mutex lock;
 	struct luo_file_set files;
+	struct list_head parked;
 };
 
 /*
@@ -83,6 +91,12 @@ struct luo_session {
 static DEFINE_MUTEX(luo_session_lock);
 /* Outgoing sessions registered; under luo_session_lock. */
 static unsigned int luo_nr_sessions;
+/*
+ * Retrieved sessions closed without FINISH with files left in them, until
+ * LUO's FINISH; under luo_session_lock.
+ */
+static LIST_HEAD(luo_sessions_parked);
+static bool luo_sessions_over;
 
 static int luo_session_prepare(struct luo_participant *p, u64 *data)
 {
@@ -149,9 +163,54 @@ static int luo_session_release(struct inode *inode, struct file *file)
 		luo_nr_sessions--;
 		mutex_unlock(&luo_session_lock);
 		luo_file_set_release(&s->files);
+	} else if (s->incoming && luo_file_set_unretrieved(&s->files)) {
+		mutex_lock(&luo_session_lock);
+		if (!luo_sessions_over) {
+			pr_info("session %s closed with files not retrieved: kept until FINISH, it can be retrieved again\n",
+				s->name);
+			list_add_tail(&s->parked, &luo_sessions_parked);
+			s = NULL;
+		}
+		mutex_unlock(&luo_session_lock);
 	}
-	luo_session_free(s);
+	if (s)
+		luo_session_free(s);
 	return 0;
+}
+
+/* A parked session named @name, taken off the list; under the lock. */
+static struct luo_session *luo_session_unpark(const char *name)
+{
+	struct luo_session *s;
+
+	list_for_each_entry(s, &luo_sessions_parked, parked) {
+		if (!strcmp(s->name, name)) {
+			list_del(&s->parked);
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/**
+ * luo_session_incoming_end() - LUO's FINISH: end the parked sessions
+ *
+ * Called after luo_file_incoming_end(): what their files still hold is
+ * freed by KHO with the rest of what nobody took back.
+ */
+void luo_session_incoming_end(void)
+{
+	struct luo_session *s, *tmp;
+
+	mutex_lock(&luo_session_lock);
+	luo_sessions_over = true;
+	list_for_each_entry_safe(s, tmp, &luo_sessions_parked, parked) {
+		pr_info("finish: session %s was closed with files not retrieved; they are freed\n",
+			s->name);
+		list_del(&s->parked);
+		luo_session_free(s);
+	}
+	mutex_unlock(&luo_session_lock);
 }
 
 static int luo_session_preserve_fd(struct liveupdate_ucmd *ucmd, void *priv)
@@ -397,9 +456,9 @@ int liveupdate_session_create(const u8 *name, struct file **filep)
  */
 int liveupdate_session_retrieve(const u8 *name, struct file **filep)
 {
-	struct luo_session *s;
+	struct luo_session *s, *parked;
 	struct file *file;
-	int err, fd;
+	int err = 0, fd;
 	u64 data;
 
 	file = luo_session_new(name, true, &fd);
@@ -408,9 +467,18 @@ int liveupdate_session_retrieve(const u8 *name, struct file **filep)
 	s = file->private_data;
 
 	mutex_lock(&luo_session_lock);
-	err = luo_ctx_claim(luo_global_ctx(), LUO_GROUP_SESSIONS, s->name,
-			    &data);
+	parked = luo_session_unpark(s->name);
+	if (!parked)
+		err = luo_ctx_claim(luo_global_ctx(), LUO_GROUP_SESSIONS,
+				    s->name, &data);
 	mutex_unlock(&luo_session_lock);
+	if (parked) {
+		luo_file_set_move(&s->files, &parked->files);
+		luo_session_free(parked);
+		pr_info("session %s retrieved again\n", s->name);
+		*filep = file;
+		return fd;
+	}
 	if (err)
 		return liveupdate_session_install(fd, file, err == -EALREADY ?
 						  -EINVAL : -ENOENT);

@@ -182,7 +182,10 @@ struct liveupdate_ioctl_set_event {
  * of a session created in this kernel drops everything it preserved from
  * the update. In the next kernel the process retrieves the session by
  * name, once, takes its files back by token and finishes it; closing a
- * retrieved session's fd finishes it too. A kexec while LUO is ``normal``
+ * retrieved session's fd finishes it too once every file was taken back,
+ * while one closed with files left in it (its process died or gave up)
+ * is kept until LUO's FINISH and can be retrieved again meanwhile. A
+ * kexec while LUO is ``normal``
  * and any session is open prepares and freezes implicitly.
  */
 
@@ -278,7 +281,9 @@ struct liveupdate_session_retrieve_fd {
  *
  * End the restoration of a retrieved session: what was not retrieved is
  * released, and nothing can be retrieved any more. Closing the session
- * does the same. Errors: EINVAL on a session of this kernel.
+ * does the same once every file was retrieved (see above for a session
+ * closed with files left in it). Errors: EINVAL on a session of this
+ * kernel.
  */
 struct liveupdate_session_finish {
 	__u32 size;
