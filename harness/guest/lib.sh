@@ -115,14 +115,18 @@ luotest_pack_initrd() {
 }
 
 # luotest_kexec [--kernel FILE] [--append "ARGS"] [--noexec] [--update]
-#               [--prepared "CMD"]
+#               [--prepared "CMD"] [--last-check NAME "CMD"]
 # Report this stage, load the next kernel with kexec_file_load and the
 # same command line plus luotest.stage=N+1 and ARGS, and kexec into it;
 # with --update as a live update, through luoctl prepare -- kexec -e;
-# with --prepared, the same, running CMD between PREPARE and kexec -e.
+# with --prepared, the same, running CMD between PREPARE and kexec -e;
+# with --last-check, CMD (a shell command, functions too) is the stage's
+# last check NAME, run once the next kernel is loaded (a VMM that stops
+# its guest there leaves the initrd packing and the load out of the
+# guest's pause; what CMD writes does not reach the next stage).
 luotest_kexec() {
 	kernel=$(cmdline_arg luotest.kernel) append="" exec=1 update=0
-	kernel=${kernel:-/boot/bzImage} prepared=""
+	kernel=${kernel:-/boot/bzImage} prepared="" last_name="" last_cmd=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--kernel) kernel=$2; shift ;;
@@ -130,6 +134,7 @@ luotest_kexec() {
 		--noexec) exec=0 ;;
 		--update) update=1 ;;
 		--prepared) update=1 prepared=$2; shift ;;
+		--last-check) last_name=$2 last_cmd=$3; shift 2 ;;
 		esac
 		shift
 	done
@@ -148,6 +153,7 @@ luotest_kexec() {
 		return 1
 	fi
 	tap_ok kexec_load
+	[ -z "$last_name" ] || tap_check "$last_name" eval "$last_cmd"
 	luotest_report
 	[ $exec -eq 1 ] || return 0
 	luotest_mark "kexec -e stage $LUOTEST_STAGE"
