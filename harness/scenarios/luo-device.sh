@@ -8,8 +8,11 @@
 # Stage 1: both start from scratch; a DMA works; a failing device
 # prepare rolls the whole update back; PREPARE then CANCEL, and PREPARE,
 # FREEZE, CANCEL, leave the device fully usable; the liveness and
-# factorial registers get values; then PREPARE, a DMA from edu0 into its
-# preserved buffer (and one on edu1) starts, and the kexec follows at once.
+# factorial registers get values; then PREPARE and the kexec, edu0's
+# device loaded with a pattern so that its freeze, inside the kexec,
+# starts the DMA back into its preserved buffer (edu0's dma_at_freeze: the
+# DMA takes 100 ms, so it completes while the kernels switch, whatever
+# the time from the shell to the freeze); edu1 gets a plain DMA.
 # Stage 2: edu0 was not reset (registers hold the stage-1 values), bus
 # mastering stayed on, the DMA was still running at freeze and its data is
 # in the same buffer, the completion is in the interrupt status register
@@ -20,8 +23,8 @@
 # record (checksum), then its record naming another device (identity), are
 # refused with a log line, edu1 (with a DMA in flight) is stopped at
 # enumeration and initialised from scratch; FINISH frees the memory of
-# the refused records. Last, edu1's driver unbinds
-# while an update is prepared: the device leaves the update, KHO holds
+# the refused records. Last, edu1's driver unbinds while an update is
+# prepared: the device leaves the update, KHO holds
 # nothing more than before, and the driver binds again from scratch.
 # Stage 5: edu0 goes over running once more, but no driver binds to it
 # (luo_edu.ignore): it keeps running until FINISH, which stops it.
@@ -173,7 +176,7 @@ stage1() {
 
 	# The DMAs start after PREPARE; the kexec follows at once.
 	luotest_kexec --append "luotest.edu0_buffer=$(cat $EDU0/buffer) luotest.edu0_bar=$(bar0 $EDU0 | tr ' ' ,)" \
-		--prepared "echo 22 > $EDU1/dma; echo 21 > $EDU0/dma"
+		--prepared "echo 22 > $EDU1/dma; echo 21 > $EDU0/dma_at_freeze"
 }
 
 stage2() {
@@ -202,7 +205,7 @@ stage2() {
 
 	arm_update arm_update_2 checksum
 	# edu1's transfer too runs across the kexec, on a record to be refused.
-	luotest_kexec --prepared "echo 42 > $EDU1/dma; echo 41 > $EDU0/dma"
+	luotest_kexec --prepared "echo 42 > $EDU1/dma; echo 41 > $EDU0/dma_at_freeze"
 }
 
 stage3() {
@@ -216,7 +219,7 @@ stage3() {
 		"dmesg | grep -q 'KHO: released 3 unclaimed pages'"
 
 	arm_update arm_update_3 identity
-	luotest_kexec --prepared "echo 51 > $EDU0/dma"
+	luotest_kexec --prepared "echo 51 > $EDU0/dma_at_freeze"
 }
 
 stage4() {
@@ -244,7 +247,7 @@ stage4() {
 	# Next: edu0 goes over running, but no driver takes it back.
 	tap_check arm_update_4 sh -c "echo 1 > $EDU0/preserve"
 	luotest_kexec --append "luo_edu.ignore=0000:00:04.0" \
-		--prepared "echo 81 > $EDU0/dma"
+		--prepared "echo 81 > $EDU0/dma_at_freeze"
 }
 
 stage5() {

@@ -288,8 +288,8 @@ static void luo_do_finish(struct luo_ctx *ctx)
 
 	/* KHO is about to free what no session took back. */
 	if (ctx->handover) {
-		luo_file_incoming_end();
 		luo_session_incoming_end();
+		luo_file_incoming_end();
 	}
 	list_for_each_entry(p, &ctx->participants, list) {
 		if (p->ops->finish)

@@ -408,8 +408,9 @@ bool dev_liveupdate_keep_running(struct device *dev)
  * as the previous kernel's driver left it: the driver must not reset or
  * reinitialise it, and must take back the memory the device uses
  * (kho_restore_folio()) before its probe returns: FINISH waits for the
- * probes under way, then frees what nobody took back. On any error the
- * driver sets the device up from scratch as usual.
+ * probes that reattached, then frees what nobody took back, and no
+ * device reattaches after FINISH has begun. On any error the driver sets
+ * the device up from scratch as usual.
  *
  * Return: 0; -ENOENT if the device was not handed over running to this
  * driver (or its record was refused); -EALREADY if a driver already

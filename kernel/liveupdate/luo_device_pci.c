@@ -363,6 +363,41 @@ int luo_device_reattached(struct device *dev, u64 *data)
 }
 
 /**
+ * luo_device_incoming_close() - FINISH is coming: no more reattaching
+ *
+ * Called before LUO's FINISH takes its lock. From now on
+ * dev_liveupdate_reattach() fails, and the probes that did reattach are
+ * waited for (their device lock), since they take the device's memory
+ * back from KHO before they return and FINISH is about to free what
+ * nobody took back.
+ */
+void luo_device_incoming_close(void)
+{
+	struct luo_device_in *in;
+	struct pci_dev **wait;
+	unsigned int n = 0, i;
+
+	mutex_lock(&luo_devices_in_lock);
+	luo_devices_in_over = true;
+	list_for_each_entry(in, &luo_devices_in, list)
+		n += in->reattached && in->pdev;
+	wait = n ? kcalloc(n, sizeof(*wait), GFP_KERNEL) : NULL;
+	n = 0;
+	if (wait)
+		list_for_each_entry(in, &luo_devices_in, list)
+			if (in->reattached && in->pdev)
+				wait[n++] = pci_dev_get(in->pdev);
+	mutex_unlock(&luo_devices_in_lock);
+
+	for (i = 0; i < n; i++) {
+		device_lock(&wait[i]->dev);
+		device_unlock(&wait[i]->dev);
+		pci_dev_put(wait[i]);
+	}
+	kfree(wait);
+}
+
+/**
  * luo_device_incoming_end() - FINISH: stop what nobody took over
  *
  * Called by LUO's FINISH after the participants' finish callbacks and

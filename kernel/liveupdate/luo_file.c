@@ -32,7 +32,8 @@
  * checks it. %LIVEUPDATE_SESSION_RETRIEVE_FD hands a token's file to its
  * handler, once; the outcome sticks: a second call fails with the same
  * error, or with EINVAL after a success. Finishing the session (FINISH on
- * it, or closing it) lets every handler release what it still holds; after
+ * it, closing it once nothing is left to retrieve, or LUO's FINISH for a
+ * session closed before) lets every handler release what it still holds; after
  * LUO's own FINISH, KHO has freed the memory of every file nobody
  * retrieved, and no file can be retrieved any more.
  */
@@ -675,8 +676,9 @@ bool luo_file_set_unretrieved(struct luo_file_set *set)
 
 	if (set->finished)
 		return false;
+	/* A file without a handler can never be retrieved. */
 	for (i = 0; i < set->nr_in; i++)
-		if (!set->in[i].status)
+		if (!set->in[i].status && set->in[i].handler)
 			return true;
 	return false;
 }

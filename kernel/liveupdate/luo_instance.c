@@ -15,7 +15,6 @@
 
 #define pr_fmt(fmt) "liveupdate: " fmt
 
-#include <linux/device/driver.h>
 #include <linux/init.h>
 #include <linux/kexec_handover.h>
 #include <linux/kstrtox.h>
@@ -112,13 +111,10 @@ int liveupdate_event(u32 event)
 {
 	if (!liveupdate_enabled())
 		return -ENODEV;
-	/*
-	 * A driver probing now may be taking back a running device's memory,
-	 * which FINISH is about to free; let the probes under way end first
-	 * (not under LUO's lock: a probe may call into LUO).
-	 */
-	if (event == LIVEUPDATE_EVENT_FINISH)
-		wait_for_device_probe();
+	/* Not under LUO's lock: a driver's probe may call into LUO. */
+	if (event == LIVEUPDATE_EVENT_FINISH &&
+	    liveupdate_state() == LIVEUPDATE_STATE_UPDATED)
+		luo_device_incoming_close();
 	return luo_ctx_event(&luo_global, event);
 }
 

@@ -200,8 +200,13 @@ const char *luo_device_check(const struct luo_device_ser *rec,
 			     const struct luo_device_ser *found);
 int luo_device_take(struct device *dev, const char *driver, u64 *data);
 int luo_device_reattached(struct device *dev, u64 *data);
+void luo_device_incoming_close(void);
 void luo_device_incoming_end(void);
 #else
+static inline void luo_device_incoming_close(void)
+{
+}
+
 static inline void luo_device_incoming_end(void)
 {
 }

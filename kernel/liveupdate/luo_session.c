@@ -34,11 +34,13 @@
  * have the same name once the old one was retrieved). FINISH on a
  * retrieved session ends its restoration, and so does LUO's own FINISH.
  * Closing the fd of a retrieved session ends it too once every file was
- * retrieved; a session closed with files still in it, without FINISH
- * (its process died, or refused what it found), is kept as it is until
- * LUO's FINISH and can be retrieved again under its name meanwhile, so
- * that nothing it held is lost to a crash.
-
+ * retrieved. A session closed with files still in it, without FINISH
+ * (its process died, or refused what it found), is kept ("parked") as it
+ * is until LUO's FINISH or the next kexec, and can be retrieved again
+ * under its name meanwhile with the files it still holds, so that they
+ * are not lost to a crash. Mainline ends such a session at once and frees
+ * its files; a process that wants that here sends FINISH on the session
+ * before closing it.
  *
  * The files of a session are preserved through their handlers (see
  * "LUO preserved files"): %LIVEUPDATE_SESSION_PRESERVE_FD works until the
@@ -93,8 +95,10 @@ static DEFINE_MUTEX(luo_session_lock);
 static unsigned int luo_nr_sessions;
 /*
  * Retrieved sessions closed without FINISH with files left in them, until
- * LUO's FINISH; under luo_session_lock.
+ * LUO's FINISH. Their own lock, taken alone or inside luo_session_lock and
+ * LUO's transition mutex, never the other way round.
  */
+static DEFINE_MUTEX(luo_parked_lock);
 static LIST_HEAD(luo_sessions_parked);
 static bool luo_sessions_over;
 
@@ -164,53 +168,60 @@ static int luo_session_release(struct inode *inode, struct file *file)
 		mutex_unlock(&luo_session_lock);
 		luo_file_set_release(&s->files);
 	} else if (s->incoming && luo_file_set_unretrieved(&s->files)) {
-		mutex_lock(&luo_session_lock);
+		mutex_lock(&luo_parked_lock);
 		if (!luo_sessions_over) {
 			pr_info("session %s closed with files not retrieved: kept until FINISH, it can be retrieved again\n",
 				s->name);
 			list_add_tail(&s->parked, &luo_sessions_parked);
 			s = NULL;
 		}
-		mutex_unlock(&luo_session_lock);
+		mutex_unlock(&luo_parked_lock);
 	}
 	if (s)
 		luo_session_free(s);
 	return 0;
 }
 
-/* A parked session named @name, taken off the list; under the lock. */
+/* A parked session named @name, taken off the list. */
 static struct luo_session *luo_session_unpark(const char *name)
 {
-	struct luo_session *s;
+	struct luo_session *s, *found = NULL;
 
+	mutex_lock(&luo_parked_lock);
 	list_for_each_entry(s, &luo_sessions_parked, parked) {
 		if (!strcmp(s->name, name)) {
 			list_del(&s->parked);
-			return s;
+			found = s;
+			break;
 		}
 	}
-	return NULL;
+	mutex_unlock(&luo_parked_lock);
+	return found;
 }
 
 /**
  * luo_session_incoming_end() - LUO's FINISH: end the parked sessions
  *
- * Called after luo_file_incoming_end(): what their files still hold is
- * freed by KHO with the rest of what nobody took back.
+ * Called with LUO's transition mutex held, before luo_file_incoming_end(),
+ * so that every handler finishes the files of a parked session as it
+ * would have at its close: what it retrieved, and what it did not.
  */
 void luo_session_incoming_end(void)
 {
 	struct luo_session *s, *tmp;
+	LIST_HEAD(ended);
 
-	mutex_lock(&luo_session_lock);
+	mutex_lock(&luo_parked_lock);
 	luo_sessions_over = true;
-	list_for_each_entry_safe(s, tmp, &luo_sessions_parked, parked) {
+	list_splice_init(&luo_sessions_parked, &ended);
+	mutex_unlock(&luo_parked_lock);
+
+	list_for_each_entry_safe(s, tmp, &ended, parked) {
 		pr_info("finish: session %s was closed with files not retrieved; they are freed\n",
 			s->name);
 		list_del(&s->parked);
 		luo_session_free(s);
 	}
-	mutex_unlock(&luo_session_lock);
 }
 
 static int luo_session_preserve_fd(struct liveupdate_ucmd *ucmd, void *priv)
@@ -450,8 +461,12 @@ int liveupdate_session_create(const u8 *name, struct file **filep)
  * Returns a reserved fd and the session's file; liveupdate_session_install()
  * installs them.
  *
- * Return: the fd; -EINVAL for a bad name, a session already retrieved or
- * one whose file table fails its checks (logged); -ENOENT if the previous kernel handed no session over under @name, or
+ * A session whose fd was closed with files left in it is retrieved again,
+ * with the files it still holds (see the DOC above).
+ *
+ * Return: the fd; -EINVAL for a bad name, a session already retrieved
+ * (and still open) or one whose file table fails its checks (logged);
+ * -ENOENT if the previous kernel handed no session over under @name, or
  * this kernel is not ``updated`` (any more); -ENOMEM, -EMFILE.
  */
 int liveupdate_session_retrieve(const u8 *name, struct file **filep)

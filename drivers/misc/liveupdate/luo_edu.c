@@ -35,6 +35,8 @@
  * and ``factorial`` (write a value to the device), ``dma`` (write a seed to
  * send 2 KiB of its pattern to the device and start a transfer back into
  * the second page; read to wait for the transfer and check the page),
+ * ``dma_at_freeze`` (the same, but the transfer back starts at the next
+ * freeze, so that it runs during the kexec),
  * ``buffer`` (the buffer's physical and device address), ``reattached``,
  * ``handover`` (what the previous kernel handed over), ``dma_irq``
  * (DMA completions acknowledged here, and the interrupt status found at
@@ -139,6 +141,8 @@ struct luo_edu_state {
  * @frozen: frozen for a live update: the device is no longer driven
  * @preserved: dev_liveupdate_preserve() succeeded
  * @fail_prepare: the next prepare fails (tests)
+ * @dma_at_freeze: the device is loaded; freeze starts the transfer back,
+ *	so that it runs while the kernels switch (tests)
  */
 struct luo_edu {
 	struct pci_dev *pdev;
@@ -159,6 +163,7 @@ struct luo_edu {
 	bool frozen;
 	bool preserved;
 	bool fail_prepare;
+	bool dma_at_freeze;
 };
 
 static char *ignore;
@@ -210,11 +215,8 @@ static void luo_edu_dma_start(struct luo_edu *edu, dma_addr_t src,
 	writeq(cmd | EDU_DMA_RUN, edu->regs + EDU_REG_DMA_CMD);
 }
 
-/*
- * Send the pattern of @seed to the device and wait, then start the
- * transfer back into the second page, which completes with an interrupt.
- */
-static int luo_edu_dma(struct luo_edu *edu, u32 seed)
+/* Send the pattern of @seed to the device and wait until it is there. */
+static int luo_edu_dma_load(struct luo_edu *edu, u32 seed)
 {
 	u32 *src = luo_edu_page(edu, 0), *dst = luo_edu_page(edu, 1);
 	unsigned int i;
@@ -229,12 +231,26 @@ static int luo_edu_dma(struct luo_edu *edu, u32 seed)
 				   folio_size(edu->buffer), DMA_BIDIRECTIONAL);
 	luo_edu_dma_start(edu, edu->buffer_dma, EDU_DEVICE_BUFFER, 0);
 	err = luo_edu_dma_wait(edu);
-	if (err)
-		return err;
-	edu->seed = seed;
+	if (!err)
+		edu->seed = seed;
+	return err;
+}
+
+/* Start the transfer back into the second page; it ends with an interrupt. */
+static void luo_edu_dma_back(struct luo_edu *edu)
+{
 	luo_edu_dma_start(edu, EDU_DEVICE_BUFFER, edu->buffer_dma + PAGE_SIZE,
 			  EDU_DMA_TO_MEMORY | EDU_DMA_IRQ);
-	return 0;
+}
+
+/* A round trip for @seed: load the device, start the transfer back. */
+static int luo_edu_dma(struct luo_edu *edu, u32 seed)
+{
+	int err = luo_edu_dma_load(edu, seed);
+
+	if (!err)
+		luo_edu_dma_back(edu);
+	return err;
 }
 
 static int luo_edu_map(struct luo_edu *edu)
@@ -413,6 +429,10 @@ static int luo_edu_freeze(struct device *dev, u64 *data)
 	pci_intx(edu->pdev, 0);
 	synchronize_irq(edu->pdev->irq);
 	edu->frozen = true;
+	if (edu->dma_at_freeze) {
+		edu->dma_at_freeze = false;
+		luo_edu_dma_back(edu);
+	}
 
 	memset(st, 0, sizeof(*st));
 	strscpy_pad(st->compatible, LUO_EDU_COMPATIBLE);
@@ -563,6 +583,31 @@ static ssize_t dma_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(dma);
 
+/*
+ * Like dma, but the transfer back starts at freeze, inside the kexec of
+ * the next live update: it then runs while the kernels switch whatever
+ * the time from here to the kexec.
+ */
+static ssize_t dma_at_freeze_store(struct device *dev,
+				   struct device_attribute *attr,
+				   const char *buf, size_t count)
+{
+	struct luo_edu *edu = dev_get_drvdata(dev);
+	u32 seed;
+	int err;
+
+	err = kstrtou32(buf, 0, &seed);
+	if (err)
+		return err;
+	mutex_lock(&edu->lock);
+	err = edu->frozen ? -EBUSY : luo_edu_dma_load(edu, seed);
+	if (!err)
+		edu->dma_at_freeze = true;
+	mutex_unlock(&edu->lock);
+	return err ?: count;
+}
+static DEVICE_ATTR_WO(dma_at_freeze);
+
 static ssize_t buffer_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
@@ -676,6 +721,7 @@ static struct attribute *luo_edu_attrs[] = {
 	&dev_attr_liveness.attr,
 	&dev_attr_factorial.attr,
 	&dev_attr_dma.attr,
+	&dev_attr_dma_at_freeze.attr,
 	&dev_attr_buffer.attr,
 	&dev_attr_reattached.attr,
 	&dev_attr_handover.attr,

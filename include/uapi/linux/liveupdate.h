@@ -184,7 +184,9 @@ struct liveupdate_ioctl_set_event {
  * name, once, takes its files back by token and finishes it; closing a
  * retrieved session's fd finishes it too once every file was taken back,
  * while one closed with files left in it (its process died or gave up)
- * is kept until LUO's FINISH and can be retrieved again meanwhile. A
+ * is kept until LUO's FINISH (or the next kexec) and can be retrieved
+ * again meanwhile; mainline frees such files at the close instead, and a
+ * process that wants that sends FINISH on the session first. A
  * kexec while LUO is ``normal``
  * and any session is open prepares and freezes implicitly.
  */
