@@ -641,8 +641,8 @@ static ssize_t handover_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(handover);
 
-static ssize_t dma_irq_show(struct device *dev, struct device_attribute *attr,
-			char *buf)
+static ssize_t dma_irq_show(struct device *dev,
+			    struct device_attribute *attr, char *buf)
 {
 	struct luo_edu *edu = dev_get_drvdata(dev);
 
