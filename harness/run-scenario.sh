@@ -6,7 +6,8 @@
 # "# append: ARGS" (kernel command line), "# timeout: SECONDS", and
 # "# kunit: SUITES" (KUnit runs at boot only for scenarios naming suites),
 # "# kernel: VARIANT" (boot build/bzImage-VARIANT, e.g. off, and kexec
-# into the same).
+# into the same). LUO_APPEND adds to the kernel command line (the stages
+# keep it across their kexecs).
 . "$(dirname "$0")/lib.sh"
 
 name=${1:?usage: run-scenario.sh NAME|FILE [OUTDIR]}
@@ -23,6 +24,7 @@ kunit=0
 [ -n "$(header kunit)" ] && kunit=1
 append="console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1 oops=panic"
 append+=" kunit.enable=$kunit luotest.scenario=$name $(header append)"
+append+="${LUO_APPEND:+ $LUO_APPEND}"
 timeout=$(header timeout)
 variant=$(header kernel | tr -d ' ')
 variant=${variant:-${LUO_SCENARIO_KERNEL:-}}

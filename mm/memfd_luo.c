@@ -36,9 +36,10 @@
  * In the next kernel, RETRIEVE_FD checks the whole chain, builds a new
  * memfd of the same size, seals and mode, and inserts each folio into it
  * at its offset, charged to the retrieving task's memory cgroup
- * (shmem_insert_folio()). The result is an ordinary memfd; its name is
- * "memfd:" with nothing after it, as on mainline. hugetlbfs memfds are not
- * preserved: no handler takes them, and PRESERVE_FD fails with ENOENT.
+ * (shmem_insert_folios(), many folios at a time). The result is an
+ * ordinary memfd; its name is "memfd:" with nothing after it, as on
+ * mainline. hugetlbfs memfds are not preserved: no handler takes them,
+ * and PRESERVE_FD fails with ENOENT.
  */
 
 #define pr_fmt(fmt) "memfd_luo: " fmt
@@ -74,6 +75,8 @@
  * @first: the first chunk, holding the &struct memfd_luo_file
  * @tail: the chunk extents are appended to
  * @ext: the last extent of @tail, the one a folio may extend, or NULL
+ * @run: in a list extent @ext, how many of its last folios follow each
+ *	other physically
  * @nr_pages: pages of all folios preserved
  * @chunks_preserved: FREEZE preserved the chunks in KHO
  */
@@ -81,9 +84,38 @@ struct memfd_luo {
 	struct folio *first;
 	struct folio *tail;
 	struct memfd_luo_extent *ext;
+	unsigned int run;
 	unsigned long nr_pages;
 	bool chunks_preserved;
 };
+
+/*
+ * A list extent whose last folios are this many physically contiguous
+ * ones gives them up to a contiguous extent: their 4 bytes each against
+ * the 20 bytes of the new extent and 16 for the list that may follow.
+ */
+#define MEMFD_LUO_CONTIG_MIN	16
+
+static bool memfd_luo_ext_contiguous(const struct memfd_luo_extent *ext)
+{
+	return ext->flags & MEMFD_LUO_EXTENT_CONTIGUOUS;
+}
+
+/* Page frame of folio @i of @ext. */
+static unsigned long memfd_luo_ext_pfn(const struct memfd_luo_extent *ext,
+				       unsigned int i)
+{
+	if (memfd_luo_ext_contiguous(ext))
+		return ext->pfn[0] + ((unsigned long)i << ext->order);
+	return ext->pfn[i];
+}
+
+/* Bytes of @ext with its page frames, as far as @ext->nr can be trusted. */
+static size_t memfd_luo_ext_size(const struct memfd_luo_extent *ext)
+{
+	return struct_size(ext, pfn,
+			   memfd_luo_ext_contiguous(ext) ? 1 : ext->nr);
+}
 
 static struct memfd_luo_chunk *memfd_luo_chunk(struct folio *folio)
 {
@@ -144,37 +176,87 @@ static void *memfd_luo_reserve(struct memfd_luo *ml, size_t bytes)
 	return (void *)(chunk + 1) + chunk->used;
 }
 
-/* Record @folio, which is preserved, in the chain. */
-static int memfd_luo_record(struct memfd_luo *ml, struct folio *folio)
+/* Start an extent of one folio in the tail chunk. */
+static int memfd_luo_new_extent(struct memfd_luo *ml, pgoff_t index,
+				unsigned int order, unsigned long pfn,
+				u8 flags)
 {
-	struct memfd_luo_chunk *chunk;
-	struct memfd_luo_extent *ext = ml->ext;
-	unsigned int order = folio_order(folio);
-	pgoff_t index = folio->index;
-	__u32 *pfn;
+	struct memfd_luo_extent *ext;
 
-	if (ext && ext->order == order &&
-	    ext->index + ((u64)ext->nr << order) == index) {
-		pfn = memfd_luo_reserve(ml, sizeof(*pfn));
-		if (!pfn)
-			return -ENOMEM;
-		/* Still the same chunk: extend the extent. */
-		if (ml->ext == ext) {
-			ext->pfn[ext->nr++] = folio_pfn(folio);
-			memfd_luo_chunk(ml->tail)->used += sizeof(*pfn);
-			return 0;
-		}
-	}
-	ext = memfd_luo_reserve(ml, sizeof(*ext) + sizeof(*pfn));
+	ext = memfd_luo_reserve(ml, struct_size(ext, pfn, 1));
 	if (!ext)
 		return -ENOMEM;
 	ext->index = index;
 	ext->nr = 1;
 	ext->order = order;
-	ext->pfn[0] = folio_pfn(folio);
-	chunk = memfd_luo_chunk(ml->tail);
-	chunk->used += sizeof(*ext) + sizeof(*pfn);
+	ext->flags = flags;
+	/* The room may have held page frames of a list cut short. */
+	memset(ext->reserved, 0, sizeof(ext->reserved));
+	ext->pfn[0] = pfn;
+	memfd_luo_chunk(ml->tail)->used += struct_size(ext, pfn, 1);
 	ml->ext = ext;
+	ml->run = 1;
+	return 0;
+}
+
+/*
+ * The last MEMFD_LUO_CONTIG_MIN folios of the list extent in the tail
+ * chunk follow each other physically: move them to a contiguous extent,
+ * which the bytes they free always have room for.
+ */
+static void memfd_luo_split_run(struct memfd_luo *ml)
+{
+	struct memfd_luo_extent *ext = ml->ext;
+	unsigned int n = ml->run, order = ext->order;
+	unsigned long pfn = ext->pfn[ext->nr - n];
+	pgoff_t index = ext->index + ((pgoff_t)(ext->nr - n) << order);
+
+	memfd_luo_chunk(ml->tail)->used -= n * sizeof(ext->pfn[0]);
+	ext->nr -= n;
+	if (!ext->nr) {
+		/* The whole list was the run: the extent itself turns. */
+		ext->flags |= MEMFD_LUO_EXTENT_CONTIGUOUS;
+		ext->nr = n;
+		memfd_luo_chunk(ml->tail)->used += sizeof(ext->pfn[0]);
+		return;
+	}
+	WARN_ON(memfd_luo_new_extent(ml, index, order, pfn,
+				     MEMFD_LUO_EXTENT_CONTIGUOUS));
+	ml->ext->nr = n;
+}
+
+/* Record @folio, which is preserved, in the chain. */
+static int memfd_luo_record(struct memfd_luo *ml, struct folio *folio)
+{
+	struct memfd_luo_extent *ext = ml->ext;
+	unsigned int order = folio_order(folio);
+	unsigned long pfn = folio_pfn(folio);
+	pgoff_t index = folio->index;
+	bool next;
+	__u32 *slot;
+
+	if (!ext || ext->order != order ||
+	    ext->index + ((u64)ext->nr << order) != index)
+		return memfd_luo_new_extent(ml, index, order, pfn, 0);
+	next = memfd_luo_ext_pfn(ext, ext->nr - 1) + (1UL << order) == pfn;
+	if (memfd_luo_ext_contiguous(ext)) {
+		if (!next)
+			return memfd_luo_new_extent(ml, index, order, pfn, 0);
+		ext->nr++;
+		return 0;
+	}
+	slot = memfd_luo_reserve(ml, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	/* A new chunk came: the extent goes on there. */
+	if (ml->ext != ext)
+		return memfd_luo_new_extent(ml, index, order, pfn, 0);
+	*slot = pfn;
+	ext->nr++;
+	memfd_luo_chunk(ml->tail)->used += sizeof(*slot);
+	ml->run = next ? ml->run + 1 : 1;
+	if (ml->run == MEMFD_LUO_CONTIG_MIN)
+		memfd_luo_split_run(ml);
 	return 0;
 }
 
@@ -206,6 +288,83 @@ static int memfd_luo_add(struct memfd_luo *ml, struct folio *folio,
 		return err;
 	}
 	ml->nr_pages += folio_nr_pages(folio);
+	return 0;
+}
+
+/* How many folios from @folios[0] on are a physically contiguous run. */
+static unsigned int memfd_luo_run_length(struct folio **folios,
+					 unsigned int nr)
+{
+	unsigned long pfn = folio_pfn(folios[0]);
+	unsigned int order = folio_order(folios[0]), i;
+
+	for (i = 1; i < nr; i++)
+		if (folio_order(folios[i]) != order ||
+		    folio_pfn(folios[i]) != pfn + ((unsigned long)i << order))
+			break;
+	return i;
+}
+
+/*
+ * Preserve and record a physically contiguous run of @nr folios at once.
+ * -EAGAIN: KHO did not take the run as a whole (part of it is in scratch,
+ * or preserved already); the caller goes folio by folio, which sorts that
+ * out.
+ */
+static int memfd_luo_add_run(struct memfd_luo *ml, struct folio **folios,
+			     unsigned int nr)
+{
+	struct folio *last = folios[nr - 1];
+	unsigned int i;
+	int err;
+
+	if (folio_pfn(last) + folio_nr_pages(last) - 1 > U32_MAX)
+		return -EAGAIN;
+	for (i = 0; i < nr; i++)
+		if (is_migrate_cma_page(&folios[i]->page))
+			return -EAGAIN;
+	if (kho_preserve_folios(folios, nr))
+		return -EAGAIN;
+	for (i = 0; i < nr; i++) {
+		err = memfd_luo_record(ml, folios[i]);
+		if (err) {
+			while (i < nr)
+				kho_unpreserve_folio(folios[i++]);
+			return err;
+		}
+		ml->nr_pages += folio_nr_pages(folios[i]);
+	}
+	return 0;
+}
+
+/*
+ * Preserve the folios of a batch, runs at once where KHO takes them.
+ * Returns 0, an error, or -EAGAIN with *@stop set to the folio that must
+ * be migrated first.
+ */
+static int memfd_luo_add_batch(struct memfd_luo *ml, struct folio_batch *fbatch,
+			       bool catch_up, struct folio **stop)
+{
+	unsigned int count = folio_batch_count(fbatch), i, k, run;
+	struct folio **folios = fbatch->folios;
+	int err;
+
+	for (i = 0; i < count; i += run) {
+		run = memfd_luo_run_length(folios + i, count - i);
+		err = run > 1 ? memfd_luo_add_run(ml, folios + i, run) : -EAGAIN;
+		if (err != -EAGAIN) {
+			if (err)
+				return err;
+			continue;
+		}
+		for (k = i; k < i + run; k++) {
+			err = memfd_luo_add(ml, folios[k], catch_up, false);
+			if (err == -EAGAIN)
+				*stop = folios[k];
+			if (err)
+				return err;
+		}
+	}
 	return 0;
 }
 
@@ -288,7 +447,6 @@ static int memfd_luo_scan(struct memfd_luo *ml, struct file *file,
 	struct folio_batch fbatch;
 	pgoff_t next = 0, index;
 	unsigned long nr;
-	unsigned int i;
 	int err;
 
 	err = memfd_luo_swap_in(file);
@@ -296,20 +454,16 @@ static int memfd_luo_scan(struct memfd_luo *ml, struct file *file,
 		return err;
 	folio_batch_init(&fbatch);
 	while (filemap_get_folios(mapping, &next, ULONG_MAX, &fbatch)) {
-		nr = 0;
-		for (i = 0; i < folio_batch_count(&fbatch); i++) {
-			struct folio *folio = fbatch.folios[i];
+		struct folio *stop = NULL;
 
-			err = memfd_luo_add(ml, folio, catch_up, false);
-			if (err == -EAGAIN) {
-				/* Migration needs our reference gone. */
-				index = folio->index;
-				nr = folio_nr_pages(folio);
-				next = index + nr;
-				break;
-			}
-			if (err)
-				break;
+		nr = 0;
+		err = memfd_luo_add_batch(ml, &fbatch, catch_up, &stop);
+		if (err == -EAGAIN) {
+			/* Migration needs our reference gone. */
+			index = stop->index;
+			nr = folio_nr_pages(stop);
+			next = index + nr;
+			err = 0;
 		}
 		folio_batch_release(&fbatch);
 		if (nr)
@@ -352,8 +506,8 @@ static void memfd_luo_unpreserve_folios(struct memfd_luo *ml)
 			unsigned int i;
 
 			for (i = 0; i < ext->nr; i++)
-				kho_unpreserve_folio(pfn_folio(ext->pfn[i]));
-			pos += struct_size(ext, pfn, ext->nr);
+				kho_unpreserve_folio(pfn_folio(memfd_luo_ext_pfn(ext, i)));
+			pos += memfd_luo_ext_size(ext);
 			cond_resched();
 		}
 	}
@@ -561,7 +715,7 @@ struct memfd_luo_walk {
 
 /* Call @walk's function for every extent; stops at the first error. */
 static int memfd_luo_walk_extents(struct folio **chunks,
-				     const struct memfd_luo_walk *walk)
+				  const struct memfd_luo_walk *walk)
 {
 	unsigned int c;
 	int err;
@@ -576,12 +730,12 @@ static int memfd_luo_walk_extents(struct folio **chunks,
 			const struct memfd_luo_extent *ext = pos;
 
 			if (end - pos < sizeof(*ext) ||
-			    end - pos < struct_size(ext, pfn, ext->nr))
+			    end - pos < memfd_luo_ext_size(ext))
 				return -EINVAL;
 			err = walk->fn(ext, walk->arg);
 			if (err)
 				return err;
-			pos += struct_size(ext, pfn, ext->nr);
+			pos += memfd_luo_ext_size(ext);
 		}
 	}
 	return 0;
@@ -600,8 +754,13 @@ static int memfd_luo_check_extent(const struct memfd_luo_extent *ext,
 
 	if (!ext->nr || ext->order > MAX_PAGECACHE_ORDER ||
 	    (ext->order && !IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE)) ||
-	    ext->reserved[0] || ext->reserved[1] || ext->reserved[2] ||
+	    ext->flags & ~MEMFD_LUO_EXTENT_CONTIGUOUS ||
+	    ext->reserved[0] || ext->reserved[1] ||
 	    !IS_ALIGNED(ext->index, 1UL << ext->order))
+		return -EINVAL;
+	/* The last folio of a contiguous extent within 32-bit frames. */
+	if (memfd_luo_ext_contiguous(ext) &&
+	    ext->pfn[0] + (((u64)ext->nr << ext->order) - 1) > U32_MAX)
 		return -EINVAL;
 	/* Every folio starts inside the file; a huge one may end past it. */
 	pages = (u64)ext->nr << ext->order;
@@ -615,36 +774,54 @@ static int memfd_luo_check_extent(const struct memfd_luo_extent *ext,
 /* Folios between two chances to reschedule in long loops. */
 #define MEMFD_LUO_BATCH		1024
 
+/* Folios taken back, then inserted into the new file, at a time. */
+#define MEMFD_LUO_FILL_BATCH	32
+
+/* Take back folio @i of @ext, of the extent's order, or NULL. */
+static struct folio *memfd_luo_restore_folio(const struct memfd_luo_extent *ext,
+					     unsigned int i)
+{
+	phys_addr_t phys = PFN_PHYS((phys_addr_t)memfd_luo_ext_pfn(ext, i));
+	struct folio *folio = kho_restore_folio(phys);
+
+	if (!folio)
+		return NULL;
+	if (folio_order(folio) != ext->order) {
+		pr_err("folio at %pa has order %u, not %u\n", &phys,
+		       folio_order(folio), ext->order);
+		folio_put(folio);
+		return NULL;
+	}
+	return ext->order ? page_rmappable_folio(&folio->page) : folio;
+}
+
 static int memfd_luo_fill_extent(const struct memfd_luo_extent *ext,
 				 void *arg)
 {
+	struct folio *folios[MEMFD_LUO_FILL_BATCH];
+	unsigned int done, n, i, inserted;
 	struct file *file = arg;
-	unsigned int i;
-	int err;
+	int err = 0;
 
-	for (i = 0; i < ext->nr; i++) {
-		phys_addr_t phys = PFN_PHYS((phys_addr_t)ext->pfn[i]);
-		struct folio *folio = kho_restore_folio(phys);
-
-		if (!folio)
-			return -EINVAL;
-		if (folio_order(folio) != ext->order) {
-			pr_err("folio at %pa has order %u, not %u\n", &phys,
-			       folio_order(folio), ext->order);
-			folio_put(folio);
-			return -EINVAL;
+	for (done = 0; done < ext->nr && !err; done += n) {
+		n = min_t(unsigned int, ext->nr - done, MEMFD_LUO_FILL_BATCH);
+		for (i = 0; i < n; i++) {
+			folios[i] = memfd_luo_restore_folio(ext, done + i);
+			if (!folios[i]) {
+				err = -EINVAL;
+				break;
+			}
 		}
-		if (ext->order)
-			folio = page_rmappable_folio(&folio->page);
-		err = shmem_insert_folio(file, folio,
-					 ext->index + ((pgoff_t)i << ext->order));
-		folio_put(folio);
-		if (err)
-			return err;
-		if (!(i % MEMFD_LUO_BATCH))
-			cond_resched();
+		/* What the file did not take is freed with our reference. */
+		if (!err)
+			err = shmem_insert_folios(file, folios, n,
+						  ext->index + ((pgoff_t)done << ext->order),
+						  &inserted);
+		while (i)
+			folio_put(folios[--i]);
+		cond_resched();
 	}
-	return 0;
+	return err;
 }
 
 static struct file *memfd_luo_new_file(const struct memfd_luo_file *mf)
@@ -727,7 +904,7 @@ static int memfd_luo_free_extent(const struct memfd_luo_extent *ext,
 	for (i = 0; i < ext->nr; i++) {
 		struct folio *folio;
 
-		folio = kho_restore_folio(PFN_PHYS((phys_addr_t)ext->pfn[i]));
+		folio = kho_restore_folio(PFN_PHYS((phys_addr_t)memfd_luo_ext_pfn(ext, i)));
 		if (!folio)
 			return -EINVAL;
 		folio_put(folio);

@@ -6,14 +6,20 @@
 # in a session through a plain kexec -e (which freezes the sessions on
 # both kernels). The next kernel retrieves the memfd (timed) and checks
 # the stamp of every data page. bench_memfd_report.py reads both logs.
+# luotest.bench_cases=A,B,... and luotest.bench_rounds=N on the command
+# line (LUO_BENCH_CASES and LUO_BENCH_ROUNDS of make bench) choose what
+# runs, up to 39 kexecs.
 #
 # stages: 17
 # qemu: -m 6G -smp 2
-# append: kho=on liveupdate=on
+# append: kho=on liveupdate=on nokaslr
 # timeout: 1200
 
 BENCH_CASES="plain 256-4k 1024-4k 4096-4k 1024-frag 1024-thp 4096-thp 1024-sparse"
-BENCH_ROUNDS=2
+[ -z "$(cmdline_arg luotest.bench_cases)" ] ||
+	BENCH_CASES=$(cmdline_arg luotest.bench_cases | tr , ' ')
+BENCH_ROUNDS=$(cmdline_arg luotest.bench_rounds)
+BENCH_ROUNDS=${BENCH_ROUNDS:-2}
 BENCH=/luotest/bin/liveupdate_bench
 
 bench_stage() {
@@ -33,4 +39,4 @@ bench_stage() {
 	luotest_kexec --append "luotest.bench=$cfg"
 }
 
-for i in $(seq 1 17); do eval "stage$i() { bench_stage; }"; done
+for i in $(seq 1 40); do eval "stage$i() { bench_stage; }"; done

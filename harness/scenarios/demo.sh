@@ -51,7 +51,7 @@ stage1() {
 	tap_check vm0_heartbeats vmm_grows vm0 0 heartbeats 30 120
 	tap_check luoctl_sessions_shows_memory sh -c \
 		"luoctl sessions | tee /dev/stderr | grep -A1 '^vm0 outgoing' |
-		 grep -q '^  1 memfd-luo-6.12-v1 [1-9][0-9]*$'"
+		 grep -q '^  1 memfd-luo-6.12-v2 [1-9][0-9]*$'"
 	tap_check vm0_green_before vmm_green vm0
 	luotest_kexec --update --last-check vm0_saved "vmm_save vm0"
 }

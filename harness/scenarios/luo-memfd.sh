@@ -33,8 +33,8 @@ MEMFD=/luotest/bin/liveupdate_memfd
 sysfs_files_ok() {
 	f=/sys/kernel/liveupdate/files
 	test "$(wc -l < $f)" = 12 &&
-		grep -q '^vmm 3 memfd-luo-6.12-v1 67108864$' $f &&
-		grep -q '^vmm 0 memfd-luo-6.12-v1 0$' $f ||
+		grep -q '^vmm 3 memfd-luo-6.12-v2 67108864$' $f &&
+		grep -q '^vmm 0 memfd-luo-6.12-v2 0$' $f ||
 		{ wc -l < $f; grep '^vmm [03] ' $f; return 1; }
 }
 

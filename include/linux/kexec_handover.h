@@ -20,6 +20,7 @@ struct resource;
 /* Outgoing kernel: what survives the next kexec_file_load + kexec -e. */
 bool kho_is_enabled(void);
 int kho_preserve_folio(struct folio *folio);
+int kho_preserve_folios(struct folio **folios, unsigned int nr);
 int kho_unpreserve_folio(struct folio *folio);
 int kho_preserve_phys(phys_addr_t phys, size_t size);
 int kho_unpreserve_phys(phys_addr_t phys, size_t size);
@@ -53,6 +54,10 @@ bool kho_blocks_kexec_load(void);
 
 static inline bool kho_is_enabled(void) { return false; }
 static inline int kho_preserve_folio(struct folio *folio) { return -EOPNOTSUPP; }
+static inline int kho_preserve_folios(struct folio **folios, unsigned int nr)
+{
+	return -EOPNOTSUPP;
+}
 static inline int kho_unpreserve_folio(struct folio *folio) { return -EOPNOTSUPP; }
 static inline int kho_preserve_phys(phys_addr_t phys, size_t size) { return -EOPNOTSUPP; }
 static inline int kho_unpreserve_phys(phys_addr_t phys, size_t size) { return -EOPNOTSUPP; }

@@ -39,15 +39,22 @@
  *	%KHO_BM_BITS whose entries are bitmaps of %KHO_BM_BITS bits, one
  *	bit per naturally aligned folio of that order
  * @nr_folios: number of preserved folios of each order
+ * @last_key: for each order, the key of @last_bm
+ * @last_bm: for each order, the bitmap looked up last, or NULL
  *
  * A bitmap per order keeps the cost at one bit per preserved folio for
  * dense preservations and lets consecutive folios be found with
- * find_next_zero_bit() when serializing. The tracker does no locking of
- * its own; the caller serializes all calls.
+ * find_next_zero_bit() when serializing. Bitmaps are only freed with the
+ * whole tracker, so the last one looked up in each order can be kept:
+ * a memfd's folios come in file order, mostly a few pages apart, and
+ * hit it nearly every time. The tracker does no locking of its own; the
+ * caller serializes all calls.
  */
 struct kho_tracker {
 	struct xarray bitmaps[NR_PAGE_ORDERS];
 	unsigned long nr_folios[NR_PAGE_ORDERS];
+	unsigned long last_key[NR_PAGE_ORDERS];
+	unsigned long *last_bm[NR_PAGE_ORDERS];
 };
 
 /**
@@ -123,6 +130,7 @@ unsigned int kho_block_order(unsigned long pfn, unsigned long end);
 int kho_tracker_remove(struct kho_tracker *t, unsigned long pfn,
 		       unsigned int order);
 unsigned long kho_tracker_count_runs(struct kho_tracker *t);
+unsigned long kho_tracker_nr_pages(const struct kho_tracker *t);
 int kho_tracker_serialize(struct kho_tracker *t, struct kho_chunk *chunks,
 			  unsigned int nr_chunks);
 const char *kho_check_runs(struct kho_run_check *c,
@@ -165,6 +173,9 @@ struct kho_in_chunk {
  * @reserve_us: @reserve_cycles in microseconds, once the clock is known
  * @restored_pages: pages restored by clients
  * @released_pages: pages kho_release_unclaimed() freed
+ * @last_pageblock: one more than the first pfn of the pageblock that
+ *	restoring looked at last (0: none); small folios come in runs, and
+ *	their pageblock needs looking at once
  * @indexed: @chunks and @owned are built
  * @chunks: index over the map, one entry per chunk
  * @nr_chunks: entries in @chunks
@@ -184,6 +195,7 @@ struct kho_incoming {
 	u64 reserve_cycles;
 	u64 reserve_us;
 	unsigned long restored_pages;
+	unsigned long last_pageblock;
 	unsigned long released_pages;
 	bool indexed;
 	struct kho_in_chunk *chunks;

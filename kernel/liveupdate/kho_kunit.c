@@ -60,6 +60,47 @@ static void kho_tracker_overlap_test(struct kunit *test)
 	kho_tracker_destroy(t);
 }
 
+/*
+ * The tracker remembers the bitmap it looked up last in each order; going
+ * back and forth between bitmap blocks and orders must still see every
+ * folio, and the page count must follow adds and removes.
+ */
+static void kho_tracker_lookup_test(struct kunit *test)
+{
+	struct kho_tracker *t = kho_kunit_tracker(test);
+	unsigned long a = MIB_PFN(64), b = a + 3 * KHO_BM_BITS;
+	unsigned long i;
+
+	for (i = 0; i < 8; i++) {
+		KUNIT_EXPECT_EQ(test, kho_tracker_add(t, a + i, 0), 0);
+		KUNIT_EXPECT_EQ(test, kho_tracker_add(t, b + i, 0), 0);
+	}
+	KUNIT_EXPECT_EQ(test, kho_tracker_nr_pages(t), 16UL);
+	/* Every add above switched blocks: each must still be found. */
+	for (i = 0; i < 8; i++) {
+		KUNIT_EXPECT_TRUE(test, kho_tracker_has(t, a + i, 0));
+		KUNIT_EXPECT_TRUE(test, kho_tracker_has(t, b + i, 0));
+		KUNIT_EXPECT_EQ(test, kho_tracker_add(t, a + i, 0), -EEXIST);
+	}
+	/* A large folio over tracked small ones, in the block last used. */
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, b, 3), -EEXIST);
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, b + 8, 3), 0);
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, b + 12, 0), -EEXIST);
+	KUNIT_EXPECT_EQ(test, kho_tracker_nr_pages(t), 24UL);
+	KUNIT_EXPECT_EQ(test, kho_tracker_remove(t, a + 3, 0), 0);
+	KUNIT_EXPECT_FALSE(test, kho_tracker_has(t, a + 3, 0));
+	KUNIT_EXPECT_EQ(test, kho_tracker_remove(t, b + 8, 3), 0);
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, b + 12, 0), 0);
+	KUNIT_EXPECT_EQ(test, kho_tracker_nr_pages(t), 16UL);
+	kho_tracker_destroy(t);
+	/* Destroyed and set up again: nothing of before is remembered. */
+	kho_tracker_init(t);
+	KUNIT_EXPECT_FALSE(test, kho_tracker_has(t, b + 12, 0));
+	KUNIT_EXPECT_EQ(test, kho_tracker_add(t, b + 12, 0), 0);
+	KUNIT_EXPECT_EQ(test, kho_tracker_nr_pages(t), 1UL);
+	kho_tracker_destroy(t);
+}
+
 static void kho_serialize_test(struct kunit *test)
 {
 	const struct kho_mem_run want[] = {
@@ -337,6 +378,7 @@ static void kho_crc_test(struct kunit *test)
 
 static struct kunit_case kho_kunit_cases[] = {
 	KUNIT_CASE(kho_tracker_overlap_test),
+	KUNIT_CASE(kho_tracker_lookup_test),
 	KUNIT_CASE(kho_serialize_test),
 	KUNIT_CASE(kho_check_good_test),
 	KUNIT_CASE(kho_check_bad_test),

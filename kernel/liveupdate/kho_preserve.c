@@ -165,6 +165,61 @@ int kho_preserve_folio(struct folio *folio)
 EXPORT_SYMBOL_GPL(kho_preserve_folio);
 
 /**
+ * kho_preserve_folios() - preserve a physically contiguous run of folios
+ * @folios: @nr folios of one order, each starting where the one before
+ *	ends in physical memory; none may change in size until kexec or
+ *	kho_unpreserve_folio()
+ * @nr: number of folios
+ *
+ * The same as kho_preserve_folio() on each folio, at once: the checks of
+ * where the memory lies are done for the whole run and the lock is taken
+ * once, which is most of the cost for small folios. All or nothing: on
+ * failure no folio of the run is preserved, and the caller may go on
+ * folio by folio to find out which one is refused.
+ *
+ * Return: 0 on success; -EINVAL if the folios are not such a run, and
+ * otherwise the errors of kho_preserve_folio().
+ */
+int kho_preserve_folios(struct folio **folios, unsigned int nr)
+{
+	unsigned long pfn, first;
+	unsigned int order, i;
+	int err;
+
+	if (!nr)
+		return 0;
+	first = folio_pfn(folios[0]);
+	order = folio_order(folios[0]);
+	for (i = 1; i < nr; i++)
+		if (folio_order(folios[i]) != order ||
+		    folio_pfn(folios[i]) != first + ((unsigned long)i << order))
+			return -EINVAL;
+
+	mutex_lock(&kho_out_lock);
+	err = kho_out_writable();
+	if (!err)
+		err = kho_check_out_range(PFN_PHYS(first),
+					  (u64)nr << (PAGE_SHIFT + order));
+	if (!err)
+		err = kho_check_out_ram(PFN_PHYS(first),
+					(u64)nr << (PAGE_SHIFT + order));
+	for (i = 0; !err && i < nr; i++)
+		err = kho_tracker_add(&kho_out_tracker,
+				      first + ((unsigned long)i << order), order);
+	if (err) {
+		/* The folios before the one refused: forget them again. */
+		for (pfn = first; i-- > 1; pfn += 1UL << order)
+			WARN_ON(kho_tracker_remove(&kho_out_tracker, pfn, order));
+	} else {
+		for (i = 0; i < nr; i++)
+			folio_get(folios[i]);
+	}
+	mutex_unlock(&kho_out_lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_preserve_folios);
+
+/**
  * kho_unpreserve_folio() - undo kho_preserve_folio()
  * @folio: the folio
  *

@@ -219,8 +219,10 @@ static void kho_fix_pageblocks(const struct kho_mem_run *r, unsigned long pfn,
 	     pb += pageblock_nr_pages) {
 		struct page *page = pfn_to_page(pb);
 
-		if (pb < first || pb + pageblock_nr_pages > last)
+		if (pb < first || pb + pageblock_nr_pages > last ||
+		    pb + 1 == kho_in.last_pageblock)
 			continue;
+		kho_in.last_pageblock = pb + 1;
 		if (get_pageblock_migratetype(page) == MIGRATE_UNMOVABLE)
 			set_pageblock_migratetype(page, MIGRATE_MOVABLE);
 	}

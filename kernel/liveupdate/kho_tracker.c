@@ -36,6 +36,7 @@ void kho_tracker_init(struct kho_tracker *t)
 	for (o = 0; o < NR_PAGE_ORDERS; o++) {
 		xa_init(&t->bitmaps[o]);
 		t->nr_folios[o] = 0;
+		t->last_bm[o] = NULL;
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(kho_tracker_init);
@@ -56,9 +57,27 @@ void kho_tracker_destroy(struct kho_tracker *t)
 			kfree(bm);
 		xa_destroy(&t->bitmaps[o]);
 		t->nr_folios[o] = 0;
+		t->last_bm[o] = NULL;
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(kho_tracker_destroy);
+
+/**
+ * kho_tracker_nr_pages() - pages of all folios a tracker holds
+ * @t: the tracker
+ *
+ * Return: the number of base pages, over every order.
+ */
+unsigned long kho_tracker_nr_pages(const struct kho_tracker *t)
+{
+	unsigned long pages = 0;
+	unsigned int o;
+
+	for (o = 0; o < NR_PAGE_ORDERS; o++)
+		pages += t->nr_folios[o] << o;
+	return pages;
+}
+EXPORT_SYMBOL_IF_KUNIT(kho_tracker_nr_pages);
 
 /* Largest naturally aligned block at @pfn that ends at or before @end. */
 unsigned int kho_block_order(unsigned long pfn, unsigned long end)
@@ -70,15 +89,33 @@ unsigned int kho_block_order(unsigned long pfn, unsigned long end)
 	return min_t(unsigned int, order, MAX_PAGE_ORDER);
 }
 
-/* True if any of folios [first, first + nr) of one order is tracked. */
-static bool kho_bm_any(struct xarray *xa, unsigned long first,
-		       unsigned long nr)
+/* The bitmap of @order with key @key, or NULL if there is none yet. */
+static unsigned long *kho_bm_lookup(struct kho_tracker *t, unsigned int order,
+				    unsigned long key)
 {
+	unsigned long *bm;
+
+	if (t->last_bm[order] && t->last_key[order] == key)
+		return t->last_bm[order];
+	bm = xa_load(&t->bitmaps[order], key);
+	if (bm) {
+		t->last_key[order] = key;
+		t->last_bm[order] = bm;
+	}
+	return bm;
+}
+
+/* True if any of folios [first, first + nr) of @order is tracked. */
+static bool kho_bm_any(struct kho_tracker *t, unsigned int order,
+		       unsigned long first, unsigned long nr)
+{
+	if (!t->nr_folios[order])
+		return false;
 	while (nr) {
 		unsigned long key = first / KHO_BM_BITS;
 		unsigned long bit = first % KHO_BM_BITS;
 		unsigned long n = min(nr, KHO_BM_BITS - bit);
-		unsigned long *bm = xa_load(xa, key);
+		unsigned long *bm = kho_bm_lookup(t, order, key);
 
 		if (bm && find_next_bit(bm, bit + n, bit) < bit + n)
 			return true;
@@ -92,7 +129,7 @@ static bool kho_bm_any(struct xarray *xa, unsigned long first,
 bool kho_tracker_has(struct kho_tracker *t, unsigned long pfn,
 		     unsigned int order)
 {
-	return kho_bm_any(&t->bitmaps[order], pfn >> order, 1);
+	return kho_bm_any(t, order, pfn >> order, 1);
 }
 
 /**
@@ -122,13 +159,13 @@ int kho_tracker_add(struct kho_tracker *t, unsigned long pfn,
 	for (o = 0; o < NR_PAGE_ORDERS; o++) {
 		unsigned long nr = o < order ? 1UL << (order - o) : 1;
 
-		if (kho_bm_any(&t->bitmaps[o], pfn >> o, nr))
+		if (kho_bm_any(t, o, pfn >> o, nr))
 			return -EEXIST;
 	}
 
 	xa = &t->bitmaps[order];
 	idx = pfn >> order;
-	bm = xa_load(xa, idx / KHO_BM_BITS);
+	bm = kho_bm_lookup(t, order, idx / KHO_BM_BITS);
 	if (!bm) {
 		bm = kzalloc(PAGE_SIZE, GFP_KERNEL);
 		if (!bm)
@@ -162,7 +199,7 @@ int kho_tracker_remove(struct kho_tracker *t, unsigned long pfn,
 	if (order > MAX_PAGE_ORDER || !IS_ALIGNED(pfn, 1UL << order))
 		return -EINVAL;
 	idx = pfn >> order;
-	bm = xa_load(&t->bitmaps[order], idx / KHO_BM_BITS);
+	bm = kho_bm_lookup(t, order, idx / KHO_BM_BITS);
 	if (!bm || !test_bit(idx % KHO_BM_BITS, bm))
 		return -ENOENT;
 	__clear_bit(idx % KHO_BM_BITS, bm);

@@ -21,7 +21,12 @@
  *
  * An extent is a run of folios of one order at consecutive file offsets:
  * folio i of the extent holds the file's pages from
- * @index + (i << @order) on, and lies at page frame pfn[i]. Holes are
+ * @index + (i << @order) on, and lies at page frame pfn[i]; or, in a
+ * contiguous extent (%MEMFD_LUO_EXTENT_CONTIGUOUS), the folios follow
+ * each other in physical memory too, only pfn[0] is recorded, and folio
+ * i lies at pfn[0] + (i << @order). Memory a workload touched in order
+ * usually comes that way from the page allocator, so a large memfd costs
+ * far less than the 4 bytes per folio of a list. Holes are
  * simply not described: a page of the file that no extent covers is a
  * hole and stays one. Each folio is preserved in KHO with its order, so
  * that the next kernel takes it back as it was: the data are never
@@ -38,7 +43,7 @@
 #include <linux/types.h>
 
 /* The memfd handler's compatible string: name and format version. */
-#define MEMFD_LUO_COMPATIBLE	"memfd-luo-6.12-v1"
+#define MEMFD_LUO_COMPATIBLE	"memfd-luo-6.12-v2"
 
 /**
  * struct memfd_luo_chunk - the start of every chunk
@@ -69,20 +74,27 @@ struct memfd_luo_file {
 	__u32 mode;
 } __packed;
 
+/* &memfd_luo_extent.flags: the folios are physically contiguous too. */
+#define MEMFD_LUO_EXTENT_CONTIGUOUS	0x01
+
 /**
  * struct memfd_luo_extent - folios of one order at consecutive offsets
  * @index: page offset in the file of the first folio; a multiple of its
  *	size
- * @nr: folios in the extent, at least 1; as many entries follow in @pfn
+ * @nr: folios in the extent, at least 1; as many entries follow in @pfn,
+ *	or one in a contiguous extent
  * @order: order of every folio of the extent
+ * @flags: 0 or %MEMFD_LUO_EXTENT_CONTIGUOUS
  * @reserved: 0
- * @pfn: page frame number of each folio
+ * @pfn: page frame number of each folio, or of the first folio of a
+ *	contiguous extent
  */
 struct memfd_luo_extent {
 	__u64 index;
 	__u32 nr;
 	__u8 order;
-	__u8 reserved[3];
+	__u8 flags;
+	__u8 reserved[2];
 	__u32 pfn[];
 } __packed;
 

@@ -52,7 +52,7 @@
 #define MANIFEST_SIZE	(32 * MIB)
 #define MANIFEST_MAGIC	0x31304446444d554cULL	/* "LUMDFD01" */
 #define KPF_THP		22
-#define MEMFD_COMPAT	"memfd-luo-6.12-v1"
+#define MEMFD_COMPAT	"memfd-luo-6.12-v2"
 #ifndef F_SEAL_EXEC
 #define F_SEAL_EXEC	0x0020
 #endif
