@@ -44,6 +44,7 @@
 
 #define pr_fmt(fmt) "memfd_luo: " fmt
 
+#include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
@@ -79,6 +80,10 @@
  *	other physically
  * @nr_pages: pages of all folios preserved
  * @chunks_preserved: FREEZE preserved the chunks in KHO
+ * @undamaged: with CONFIG_LIVEUPDATE_TEST, the start of the first chunk
+ *	as it was before fault injection damaged it (@damaged), put back
+ *	by CANCEL so that this kernel walks its chain safely again
+ * @damaged: fault injection damaged the first chunk at FREEZE
  */
 struct memfd_luo {
 	struct folio *first;
@@ -87,6 +92,10 @@ struct memfd_luo {
 	unsigned int run;
 	unsigned long nr_pages;
 	bool chunks_preserved;
+#ifdef CONFIG_LIVEUPDATE_TEST
+	u8 undamaged[96];
+	bool damaged;
+#endif
 };
 
 /*
@@ -586,6 +595,148 @@ static void memfd_luo_unpreserve_chunks(struct memfd_luo *ml,
 		kho_unpreserve_folio(folio);
 }
 
+#ifdef CONFIG_LIVEUPDATE_TEST
+/*
+ * Fault injection for the next kernel's checks: a line "TOKEN KIND"
+ * written to /sys/kernel/debug/memfd_luo/corrupt damages the handover of
+ * the memfd preserved under TOKEN (in any session) when it is frozen, in
+ * the way KIND names. The next kernel must refuse that memfd with EINVAL
+ * and a log line, and release its memory at FINISH.
+ */
+static const char * const memfd_luo_corrupt_kinds[] = {
+	"flags",	/* an extent flag no kernel knows */
+	"reserved",	/* a reserved byte of an extent set */
+	"order",	/* an order the page cache does not take */
+	"beyond",	/* an extent past the end of the file */
+	"frames",	/* a contiguous extent past 32-bit page frames */
+	"count",	/* the page count not what the extents add up to */
+	"seals",	/* a seal no kernel knows */
+	"chunk",	/* a reserved field of the chunk header set */
+};
+
+#define MEMFD_LUO_CORRUPT_MAX	16
+
+static struct {
+	u64 token;
+	int kind;
+} memfd_luo_corrupt[MEMFD_LUO_CORRUPT_MAX];
+static unsigned int memfd_luo_nr_corrupt;
+static DEFINE_MUTEX(memfd_luo_corrupt_lock);
+
+static void memfd_luo_apply_corruption(struct liveupdate_file *lf)
+{
+	struct memfd_luo *ml = lf->private;
+	struct memfd_luo_chunk *chunk = memfd_luo_chunk(ml->first);
+	struct memfd_luo_file *mf = (void *)(chunk + 1);
+	struct memfd_luo_extent *ext = (void *)(mf + 1);
+	unsigned int i;
+	int kind = -1;
+
+	mutex_lock(&memfd_luo_corrupt_lock);
+	for (i = 0; i < memfd_luo_nr_corrupt; i++)
+		if (memfd_luo_corrupt[i].token == lf->token)
+			kind = memfd_luo_corrupt[i].kind;
+	mutex_unlock(&memfd_luo_corrupt_lock);
+	if (kind < 0)
+		return;
+	/* The extent kinds need one: a memfd with data. */
+	if (kind <= 4 && chunk->used < sizeof(*mf) + struct_size(ext, pfn, 1))
+		return;
+	BUILD_BUG_ON(sizeof(ml->undamaged) <
+		     sizeof(*chunk) + sizeof(*mf) + struct_size(ext, pfn, 1));
+	memcpy(ml->undamaged, chunk, sizeof(ml->undamaged));
+	ml->damaged = true;
+	switch (kind) {
+	case 0:
+		ext->flags |= 0x80;
+		break;
+	case 1:
+		ext->reserved[1] = 1;
+		break;
+	case 2:
+		ext->order = MAX_PAGECACHE_ORDER + 1;
+		break;
+	case 3:
+		ext->index = DIV_ROUND_UP(mf->size, PAGE_SIZE);
+		break;
+	case 4:
+		/* Turned contiguous, the extent shrinks to its header. */
+		ext->flags |= MEMFD_LUO_EXTENT_CONTIGUOUS;
+		ext->pfn[0] = U32_MAX;
+		break;
+	case 5:
+		mf->nr_pages++;
+		break;
+	case 6:
+		mf->seals |= 0x8000;
+		break;
+	case 7:
+		chunk->reserved = 1;
+		break;
+	}
+	pr_warn("test: handover of token %llu damaged (%s)\n", lf->token,
+		memfd_luo_corrupt_kinds[kind]);
+}
+
+static ssize_t memfd_luo_corrupt_write(struct file *file,
+				       const char __user *ubuf, size_t count,
+				       loff_t *ppos)
+{
+	char buf[64], kind[16];
+	u64 token;
+	int i;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%llu %15s", &token, kind) != 2)
+		return -EINVAL;
+	i = match_string(memfd_luo_corrupt_kinds,
+			 ARRAY_SIZE(memfd_luo_corrupt_kinds), kind);
+	if (i < 0)
+		return i;
+	mutex_lock(&memfd_luo_corrupt_lock);
+	if (memfd_luo_nr_corrupt == MEMFD_LUO_CORRUPT_MAX) {
+		mutex_unlock(&memfd_luo_corrupt_lock);
+		return -ENOSPC;
+	}
+	memfd_luo_corrupt[memfd_luo_nr_corrupt].token = token;
+	memfd_luo_corrupt[memfd_luo_nr_corrupt].kind = i;
+	memfd_luo_nr_corrupt++;
+	mutex_unlock(&memfd_luo_corrupt_lock);
+	return count;
+}
+
+static const struct file_operations memfd_luo_corrupt_fops = {
+	.owner = THIS_MODULE,
+	.write = memfd_luo_corrupt_write,
+};
+
+static void __init memfd_luo_test_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("memfd_luo", NULL);
+
+	debugfs_create_file("corrupt", 0200, dir, NULL,
+			    &memfd_luo_corrupt_fops);
+}
+
+/* Put back what fault injection damaged: this kernel walks the chain. */
+static void memfd_luo_undo_corruption(struct memfd_luo *ml)
+{
+	if (!ml->damaged)
+		return;
+	memcpy(memfd_luo_chunk(ml->first), ml->undamaged,
+	       sizeof(ml->undamaged));
+	ml->damaged = false;
+}
+#else
+static inline void memfd_luo_apply_corruption(struct liveupdate_file *lf) {}
+static inline void memfd_luo_undo_corruption(struct memfd_luo *ml) {}
+static inline void memfd_luo_test_init(void) {}
+#endif
+
 static int memfd_luo_freeze(struct liveupdate_file *lf)
 {
 	struct memfd_luo *ml = lf->private;
@@ -618,6 +769,7 @@ static int memfd_luo_freeze(struct liveupdate_file *lf)
 	}
 	ml->chunks_preserved = true;
 	lf->data = PFN_PHYS(folio_pfn(ml->first));
+	memfd_luo_apply_corruption(lf);
 	return 0;
 }
 
@@ -627,6 +779,7 @@ static void memfd_luo_cancel(struct liveupdate_file *lf)
 
 	if (!ml->chunks_preserved)
 		return;
+	memfd_luo_undo_corruption(ml);
 	memfd_luo_unpreserve_chunks(ml, NULL);
 	ml->chunks_preserved = false;
 }
@@ -681,9 +834,14 @@ static struct folio **memfd_luo_restore_chunks(u64 phys)
 		}
 		chunks[nr++] = folio;
 		if (memfd_luo_chunk(folio)->used >
-		    folio_size(folio) - sizeof(struct memfd_luo_chunk) ||
-		    memfd_luo_chunk(folio)->reserved) {
-			pr_err("chunk at %#llx is corrupt\n", phys);
+		    folio_size(folio) - sizeof(struct memfd_luo_chunk)) {
+			pr_err("chunk at %#llx is corrupt: it says it holds more than it can\n",
+			       phys);
+			goto fail;
+		}
+		if (memfd_luo_chunk(folio)->reserved) {
+			pr_err("chunk at %#llx is corrupt: a reserved field is set\n",
+			       phys);
 			goto fail;
 		}
 		phys = memfd_luo_chunk(folio)->next;
@@ -741,33 +899,40 @@ static int memfd_luo_walk_extents(struct folio **chunks,
 	return 0;
 }
 
+/* What checking a chain found: its pages, or what is wrong with it. */
 struct memfd_luo_check {
 	u64 size_pages;
 	u64 nr_pages;
+	const char *why;
 };
 
 static int memfd_luo_check_extent(const struct memfd_luo_extent *ext,
 				  void *arg)
 {
 	struct memfd_luo_check *c = arg;
-	u64 pages;
 
-	if (!ext->nr || ext->order > MAX_PAGECACHE_ORDER ||
-	    (ext->order && !IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE)) ||
-	    ext->flags & ~MEMFD_LUO_EXTENT_CONTIGUOUS ||
-	    ext->reserved[0] || ext->reserved[1] ||
-	    !IS_ALIGNED(ext->index, 1UL << ext->order))
-		return -EINVAL;
+	if (!ext->nr)
+		c->why = "an empty extent";
+	else if (ext->order > MAX_PAGECACHE_ORDER ||
+		 (ext->order && !IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE)))
+		c->why = "an order the page cache does not take";
+	else if (ext->flags & ~MEMFD_LUO_EXTENT_CONTIGUOUS)
+		c->why = "unknown extent flags";
+	else if (ext->reserved[0] || ext->reserved[1])
+		c->why = "a reserved field of an extent is set";
+	else if (!IS_ALIGNED(ext->index, 1UL << ext->order))
+		c->why = "an extent's offset is not aligned to its folios";
 	/* The last folio of a contiguous extent within 32-bit frames. */
-	if (memfd_luo_ext_contiguous(ext) &&
-	    ext->pfn[0] + (((u64)ext->nr << ext->order) - 1) > U32_MAX)
-		return -EINVAL;
+	else if (memfd_luo_ext_contiguous(ext) &&
+		 ext->pfn[0] + (((u64)ext->nr << ext->order) - 1) > U32_MAX)
+		c->why = "a contiguous extent runs past 32-bit page frames";
 	/* Every folio starts inside the file; a huge one may end past it. */
-	pages = (u64)ext->nr << ext->order;
-	if (ext->index >= c->size_pages ||
-	    ((u64)ext->nr - 1) << ext->order >= c->size_pages - ext->index)
+	else if (ext->index >= c->size_pages ||
+		 ((u64)ext->nr - 1) << ext->order >= c->size_pages - ext->index)
+		c->why = "an extent reaches past the end of the file";
+	if (c->why)
 		return -EINVAL;
-	c->nr_pages += pages;
+	c->nr_pages += (u64)ext->nr << ext->order;
 	return 0;
 }
 
@@ -824,6 +989,46 @@ static int memfd_luo_fill_extent(const struct memfd_luo_extent *ext,
 	return err;
 }
 
+/*
+ * Check a whole chain before anything is taken from it: the file's
+ * header, every extent inside the file, and the page count against what
+ * the extents add up to. Both RETRIEVE and FINISH walk only a chain that
+ * passed, so that a damaged one cannot make either take frames that are
+ * not the memfd's. Returns the file's header, or NULL with *@why saying
+ * what is wrong.
+ */
+static const struct memfd_luo_file *memfd_luo_validate(struct folio **chunks,
+						       const char **why)
+{
+	struct memfd_luo_chunk *chunk = memfd_luo_chunk(chunks[0]);
+	const struct memfd_luo_file *mf = (void *)(chunk + 1);
+	struct memfd_luo_check check = {};
+	struct memfd_luo_walk walk = { memfd_luo_check_extent, &check };
+
+	if (chunk->used < sizeof(*mf))
+		*why = "the first chunk has no file header";
+	else if (mf->size > MAX_LFS_FILESIZE || mf->pos > MAX_LFS_FILESIZE)
+		*why = "its size or position is out of range";
+	else if (mf->seals & ~MEMFD_LUO_SEALS)
+		*why = "unknown seals";
+	else if (mf->mode & ~0777)
+		*why = "mode bits other than permissions";
+	else
+		*why = NULL;
+	if (*why)
+		return NULL;
+	check.size_pages = DIV_ROUND_UP(mf->size, PAGE_SIZE);
+	if (memfd_luo_walk_extents(chunks, &walk)) {
+		*why = check.why ?: "an extent runs past the end of its chunk";
+		return NULL;
+	}
+	if (check.nr_pages != mf->nr_pages) {
+		*why = "its page count is not what its extents add up to";
+		return NULL;
+	}
+	return mf;
+}
+
 static struct file *memfd_luo_new_file(const struct memfd_luo_file *mf)
 {
 	struct inode *inode;
@@ -842,27 +1047,22 @@ static struct file *memfd_luo_new_file(const struct memfd_luo_file *mf)
 static int memfd_luo_retrieve(struct liveupdate_file_handler *handler,
 			      u64 data, struct file **filep)
 {
-	struct memfd_luo_check check = {};
-	struct memfd_luo_walk check_walk = { memfd_luo_check_extent, &check };
 	struct memfd_luo_walk fill_walk = { memfd_luo_fill_extent };
 	const struct memfd_luo_file *mf;
 	struct folio **chunks;
 	struct file *file;
+	const char *why;
 	int err;
 
 	chunks = memfd_luo_restore_chunks(data);
 	if (IS_ERR(chunks))
 		return PTR_ERR(chunks);
 	err = -EINVAL;
-	mf = (void *)(memfd_luo_chunk(chunks[0]) + 1);
-	if (memfd_luo_chunk(chunks[0])->used < sizeof(*mf) ||
-	    mf->size > MAX_LFS_FILESIZE || mf->pos > MAX_LFS_FILESIZE ||
-	    mf->seals & ~MEMFD_LUO_SEALS || mf->mode & ~0777)
-		goto bad;
-	check.size_pages = DIV_ROUND_UP(mf->size, PAGE_SIZE);
-	if (memfd_luo_walk_extents(chunks, &check_walk) ||
-	    check.nr_pages != mf->nr_pages)
-		goto bad;
+	mf = memfd_luo_validate(chunks, &why);
+	if (!mf) {
+		pr_err("preserved memfd at %#llx is corrupt: %s\n", data, why);
+		goto put;
+	}
 
 	file = memfd_luo_new_file(mf);
 	if (IS_ERR(file)) {
@@ -889,8 +1089,6 @@ static int memfd_luo_retrieve(struct liveupdate_file_handler *handler,
 	*filep = file;
 	return 0;
 
-bad:
-	pr_err("preserved memfd at %#llx is corrupt\n", data);
 put:
 	memfd_luo_put_chunks(chunks);
 	return err;
@@ -917,10 +1115,9 @@ static int memfd_luo_free_extent(const struct memfd_luo_extent *ext,
 static void memfd_luo_finish(struct liveupdate_file_handler *handler,
 			     u64 data, bool retrieved)
 {
-	struct memfd_luo_check check = { .size_pages = U64_MAX };
-	struct memfd_luo_walk check_walk = { memfd_luo_check_extent, &check };
 	struct memfd_luo_walk free_walk = { memfd_luo_free_extent };
 	struct folio **chunks;
+	const char *why;
 
 	/* A retrieved memfd owns its folios; retrieve freed the chain. */
 	if (retrieved)
@@ -928,8 +1125,12 @@ static void memfd_luo_finish(struct liveupdate_file_handler *handler,
 	chunks = memfd_luo_restore_chunks(data);
 	if (IS_ERR(chunks))
 		return;
-	if (!memfd_luo_walk_extents(chunks, &check_walk))
+	/* What a damaged chain names is left to KHO, which frees it all. */
+	if (memfd_luo_validate(chunks, &why))
 		memfd_luo_walk_extents(chunks, &free_walk);
+	else
+		pr_err("unretrieved memfd at %#llx is corrupt: %s; KHO releases its memory\n",
+		       data, why);
 	memfd_luo_put_chunks(chunks);
 }
 
@@ -955,6 +1156,8 @@ static int __init memfd_luo_init(void)
 
 	if (err)
 		pr_err("cannot register the memfd handler: %pe\n", ERR_PTR(err));
+	else
+		memfd_luo_test_init();
 	return err;
 }
 late_initcall(memfd_luo_init);

@@ -42,7 +42,13 @@
 
 #include <linux/types.h>
 
-/* The memfd handler's compatible string: name and format version. */
+/*
+ * The memfd handler's compatible string: name and format version. v2
+ * added contiguous extents (&memfd_luo_extent.flags took a reserved
+ * field). A v1 kernel and a v2 kernel do not hand memfds to each other:
+ * the next kernel has no handler for the other's string, RETRIEVE_FD
+ * fails with EOPNOTSUPP, and LUO's FINISH releases the memory.
+ */
 #define MEMFD_LUO_COMPATIBLE	"memfd-luo-6.12-v2"
 
 /**

@@ -4,12 +4,16 @@
  * mainline's session ABI only, so that the same binary runs on this
  * series and on mainline (no PREPARE: the kexec freezes the sessions).
  *
- *   liveupdate_bench preserve CASE
+ *   liveupdate_bench preserve CASE [SESSION TOKEN...]
  *	build the memfd of CASE, PRESERVE_FD it in session "bench" (timed),
- *	print "ready ..." and hold the session until the kexec.
- *   liveupdate_bench retrieve CASE
+ *	print "ready ..." and hold the session until the kexec. With more
+ *	than one TOKEN, one memfd of CASE is preserved under each.
+ *   liveupdate_bench retrieve CASE [SESSION TOKEN]
  *	in the next kernel: RETRIEVE_SESSION and RETRIEVE_FD (timed), check
- *	the stamp of every data page, FINISH.
+ *	the stamp of every data page, FINISH (which releases the memfds
+ *	of the session that were not retrieved).
+ * SESSION and TOKEN default to "bench" and 1; the scenarios that damage a
+ * memfd's handover on purpose run several at once.
  *
  * CASE is SIZE-KIND: SIZE in MiB of data, KIND 4k (4 KiB pages), frag
  * (4 KiB pages written after a churn that scatters free memory), thp
@@ -98,45 +102,63 @@ static void *churn(unsigned long bytes)
 	return p;
 }
 
-static int cmd_preserve(const char *arg)
-{
-	struct bench_case c;
-	int session, fd, err;
-	unsigned long i, pages;
-	double t0, t1;
-	void *hole = NULL;
-	char *map;
+static const char *bench_session = "bench";
+static unsigned long long bench_token = 1;
 
-	parse_case(arg, &c);
-	pages = c.data / PAGE;
-	session = open_session("bench", false);
+/* A memfd of case @c, its data pages stamped, preserved under @token. */
+static double preserve_one(int session, const struct bench_case *c,
+			   unsigned long long token)
+{
+	unsigned long i, pages = c->data / PAGE;
+	void *hole = NULL;
+	double t0, t1;
+	char *map;
+	int fd, err;
+
 	fd = memfd_create("bench", 0);
-	if (fd < 0 || ftruncate(fd, c.size))
+	if (fd < 0 || ftruncate(fd, c->size))
 		die("memfd: %s", strerror(errno));
-	map = mmap(NULL, c.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	map = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		die("mmap: %s", strerror(errno));
-	if (!strcmp(c.kind, "thp") && madvise(map, c.size, MADV_HUGEPAGE))
+	if (!strcmp(c->kind, "thp") && madvise(map, c->size, MADV_HUGEPAGE))
 		die("madvise: %s", strerror(errno));
-	if (!strcmp(c.kind, "frag"))
-		hole = churn(c.data);
+	if (!strcmp(c->kind, "frag"))
+		hole = churn(c->data);
 	for (i = 0; i < pages; i++)
-		*(uint64_t *)(map + data_offset(&c, i)) = STAMP ^ i;
+		*(uint64_t *)(map + data_offset(c, i)) = STAMP ^ i;
 	if (hole)
-		munmap(hole, 2 * c.data);
+		munmap(hole, 2 * c->data);
 
 	t0 = now_ms();
-	err = session_preserve(session, fd, 1);
+	err = session_preserve(session, fd, token);
 	t1 = now_ms();
 	if (err)
 		die("preserve: %s", strerror(-err));
-	report("case=%s preserve_ms=%.1f", arg, t1 - t0);
-	munmap(map, c.size);
+	munmap(map, c->size);
 	close(fd);
+	return t1 - t0;
+}
+
+static int cmd_preserve(const char *arg, char **more_tokens, int nr_more)
+{
+	struct bench_case c;
+	double ms;
+	int session, i;
+
+	parse_case(arg, &c);
+	session = open_session(bench_session, false);
+	ms = preserve_one(session, &c, bench_token);
+	for (i = 0; i < nr_more; i++)
+		ms += preserve_one(session, &c,
+				   strtoull(more_tokens[i], NULL, 0));
+	report("case=%s preserve_ms=%.1f", arg, ms);
 	printf("ready\n");
 	fflush(stdout);
+	/* The session lives as long as this process: until the kexec. */
 	for (;;)
 		pause();
+	return 0;
 }
 
 static int cmd_retrieve(const char *arg)
@@ -150,8 +172,8 @@ static int cmd_retrieve(const char *arg)
 	parse_case(arg, &c);
 	pages = c.data / PAGE;
 	t0 = now_ms();
-	session = open_session("bench", true);
-	fd = session_retrieve(session, 1);
+	session = open_session(bench_session, true);
+	fd = session_retrieve(session, bench_token);
 	t1 = now_ms();
 	if (fd < 0)
 		die("retrieve fd: %s", strerror(-fd));
@@ -169,10 +191,15 @@ static int cmd_retrieve(const char *arg)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "preserve"))
-		return cmd_preserve(argv[2]);
-	if (argc == 3 && !strcmp(argv[1], "retrieve"))
+	if (argc >= 5) {
+		bench_session = argv[3];
+		bench_token = strtoull(argv[4], NULL, 0);
+	}
+	if ((argc == 3 || argc >= 5) && !strcmp(argv[1], "preserve"))
+		return cmd_preserve(argv[2], argv + 5, argc > 5 ? argc - 5 : 0);
+	if ((argc == 3 || argc == 5) && !strcmp(argv[1], "retrieve"))
 		return cmd_retrieve(argv[2]);
-	fprintf(stderr, "usage: liveupdate_bench preserve|retrieve SIZE-KIND\n");
+	fprintf(stderr, "usage: liveupdate_bench preserve SIZE-KIND [SESSION TOKEN...]\n"
+		"       liveupdate_bench retrieve SIZE-KIND [SESSION TOKEN]\n");
 	return 2;
 }

@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: GPL-2.0
+# Damaged memfd handovers. Stage 1: eight sessions hold a 1 MiB memfd
+# each, and fault injection (/sys/kernel/debug/memfd_luo/corrupt, with
+# CONFIG_LIVEUPDATE_TEST) damages the handover of each in its own way
+# when the kexec freezes it; a ninth session is left alone, and a tenth
+# holds a sound memfd and a damaged one. Stage 2: RETRIEVE_FD refuses
+# every damaged memfd with EINVAL and a log line; a session whose only
+# memfd was refused ends with its process and is not handed out again;
+# the sound memfds come back whole; the tenth session's
+# FINISH finds its unretrieved memfd damaged, says so and leaves its
+# memory alone; LUO's FINISH releases the memory of all damaged ones.
+#
+# stages: 2
+# qemu: -m 2G -smp 2
+# append: kho=on liveupdate=on
+# timeout: 180
+# expect: 1 preserved_flags
+# expect: 1 preserved_chunk
+# expect: 1 preserved_sound
+# expect: 1 preserved_mixed
+# expect: 1 unknown_kind_refused
+# expect: 2 refused_flags
+# expect: 2 logged_flags
+# expect: 2 refused_reserved
+# expect: 2 logged_reserved
+# expect: 2 refused_order
+# expect: 2 logged_order
+# expect: 2 refused_beyond
+# expect: 2 logged_beyond
+# expect: 2 refused_frames
+# expect: 2 logged_frames
+# expect: 2 refused_count
+# expect: 2 logged_count
+# expect: 2 refused_seals
+# expect: 2 logged_seals
+# expect: 2 refused_chunk
+# expect: 2 logged_chunk
+# expect: 2 refused_session_ended
+# expect: 2 sound_memfd_intact
+# expect: 2 mixed_sound_memfd_intact
+# expect: 2 unretrieved_damage_logged
+# expect: 2 refused_memory_released
+
+BENCH=/luotest/bin/liveupdate_bench
+KINDS="flags reserved order beyond frames count seals chunk"
+CORRUPT=/sys/kernel/debug/memfd_luo/corrupt
+
+# reason KIND: what the next kernel says is wrong with a memfd damaged so.
+reason() {
+	case $1 in
+	flags)		echo "unknown extent flags" ;;
+	reserved)	echo "a reserved field of an extent is set" ;;
+	order)		echo "an order the page cache does not take" ;;
+	beyond)		echo "an extent reaches past the end of the file" ;;
+	frames)		echo "a contiguous extent runs past 32-bit page frames" ;;
+	count)		echo "its page count is not what its extents add up to" ;;
+	seals)		echo "unknown seals" ;;
+	chunk)		echo "chunk at .* is corrupt: a reserved field is set" ;;
+	esac
+}
+
+stage1() {
+	t=1
+	for k in $KINDS; do
+		$BENCH preserve 1-4k "c_$k" $t > "/tmp/c_$k.out" 2>&1 &
+		tap_check "preserved_$k" wait_for "/tmp/c_$k.out" ready 60
+		echo "$t $k" > $CORRUPT
+		t=$((t + 1))
+	done
+	$BENCH preserve 1-4k sound 9 > /tmp/sound.out 2>&1 &
+	tap_check preserved_sound wait_for /tmp/sound.out ready 60
+	$BENCH preserve 1-4k mixed 11 10 > /tmp/mixed.out 2>&1 &
+	tap_check preserved_mixed wait_for /tmp/mixed.out ready 60
+	echo "10 count" > $CORRUPT
+	tap_check unknown_kind_refused sh -c "! echo '1 nonsense' > $CORRUPT"
+	luotest_kexec
+}
+
+stage2() {
+	released() { sed -n 's/^released_pages=//p' /sys/kernel/debug/kho/in/stats; }
+	t=1
+	for k in $KINDS; do
+		tap_fails_with "refused_$k" "retrieve fd: Invalid argument" \
+			$BENCH retrieve 1-4k "c_$k" $t
+		tap_check "logged_$k" sh -c \
+			"dmesg | grep 'memfd_luo: .*is corrupt' | tail -n1 |
+			 grep '$(reason $k)'"
+		t=$((t + 1))
+	done
+	tap_fails_with refused_session_ended \
+		"retrieve session c_flags: Invalid argument" \
+		$BENCH retrieve 1-4k c_flags 1
+	tap_check sound_memfd_intact $BENCH retrieve 1-4k sound 9
+	tap_check mixed_sound_memfd_intact $BENCH retrieve 1-4k mixed 11
+	tap_check unretrieved_damage_logged sh -c \
+		"dmesg | grep -q 'memfd_luo: unretrieved memfd at .* is corrupt: $(reason count)'"
+	before=$(released)
+	luoctl finish > /tmp/finish.out 2>&1
+	after=$(released)
+	# 9 damaged memfds of 256 pages, each with its chunk.
+	tap_check refused_memory_released \
+		test $((after - before)) -ge $((9 * 256))
+}
