@@ -14,29 +14,35 @@
  * %LIVEUPDATE_SESSION_PRESERVE_FD pins the file's size (shmem_pin_size():
  * truncate, grow and fallocate() fail with EPERM from now on, because a
  * folio that left the file would be freed under the next kernel) and
- * preserves every folio the file has, in KHO, recording each in a chain
- * of chunks (pages in swap are read back first; shmem keeps a pinned
- * file's folios out of swap from then on). Folios in KHO scratch, where the next kernel boots, are
- * migrated out first with a long-term pin, as memfd_pin_folios() does for
- * any long-term user. Holes are not touched: nothing is allocated for
- * them, and they stay holes. Large folios are preserved as large folios.
+ * preserves every folio the file has before its end, in KHO, recording
+ * each in a chain of chunks (pages in swap are read back first; shmem
+ * keeps a pinned file's folios out of swap from then on). Folios in KHO
+ * scratch, where the next kernel boots, are migrated out first with a
+ * long-term pin, as memfd_pin_folios() does for any long-term user.
+ * Holes are not touched: nothing is allocated for them, and they stay
+ * holes. Large folios are preserved as large folios. A folio fallocate()
+ * left unwritten is zeroed first, as shmem would on its first read;
+ * folios it left past the end (FALLOC_FL_KEEP_SIZE) are not the file's
+ * data and are not handed over.
  *
  * The workload keeps running. Writes into the file's folios need nothing,
  * since the folios themselves are handed over. A hole the workload fills
  * after PRESERVE_FD gets a new folio, which PREPARE and FREEZE catch up
  * with: shmem counts a file's pages (``alloced``), and as no folio can
- * leave a pinned file, a count above the pages preserved means new folios,
- * and only then is the file walked again. FREEZE then records the size,
- * the position, the seals and the mode, and preserves the chunks. A hole
+ * leave a pinned file, a count that changed since the last walk means new
+ * folios, and only then is the file walked again. FREEZE then records the
+ * size, the position, the seals and the mode, checksums the chunks and
+ * preserves them. A hole
  * filled after FREEZE is not handed over. CANCEL leaves every folio
  * preserved (they are still the file's), and drops only the chunks'
  * preservation; closing the session unpreserves everything and unpins
  * the size.
  *
- * In the next kernel, RETRIEVE_FD checks the whole chain, builds a new
- * memfd of the same size, seals and mode, and inserts each folio into it
- * at its offset, charged to the retrieving task's memory cgroup
- * (shmem_insert_folios(), many folios at a time). The result is an
+ * In the next kernel, RETRIEVE_FD checks the whole chain (each chunk's
+ * checksum, then every field; the reason a memfd is refused is logged),
+ * builds a new memfd of the same size, seals and mode, and inserts each
+ * folio into it at its offset, charged to the retrieving task's memory
+ * cgroup (shmem_insert_folios(), many folios at a time). The result is an
  * ordinary memfd; its name is "memfd:" with nothing after it, as on
  * mainline. hugetlbfs memfds are not preserved: no handler takes them,
  * and PRESERVE_FD fails with ENOENT.
@@ -44,6 +50,7 @@
 
 #define pr_fmt(fmt) "memfd_luo: " fmt
 
+#include <linux/crc32.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/fcntl.h>
@@ -61,6 +68,7 @@
 #include <linux/sched.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "internal.h"
 
@@ -79,6 +87,8 @@
  * @run: in a list extent @ext, how many of its last folios follow each
  *	other physically
  * @nr_pages: pages of all folios preserved
+ * @alloced_seen: the file's count of allocated pages when its last walk
+ *	started; a different count means it may have new folios
  * @chunks_preserved: FREEZE preserved the chunks in KHO
  * @undamaged: with CONFIG_LIVEUPDATE_TEST, the start of the first chunk
  *	as it was before fault injection damaged it (@damaged), put back
@@ -91,6 +101,7 @@ struct memfd_luo {
 	struct memfd_luo_extent *ext;
 	unsigned int run;
 	unsigned long nr_pages;
+	unsigned long alloced_seen;
 	bool chunks_preserved;
 #ifdef CONFIG_LIVEUPDATE_TEST
 	u8 undamaged[96];
@@ -104,6 +115,9 @@ struct memfd_luo {
  * the 20 bytes of the new extent and 16 for the list that may follow.
  */
 #define MEMFD_LUO_CONTIG_MIN	16
+
+/* Folios between two chances to reschedule in long loops. */
+#define MEMFD_LUO_BATCH		1024
 
 static bool memfd_luo_ext_contiguous(const struct memfd_luo_extent *ext)
 {
@@ -136,6 +150,16 @@ static struct folio *memfd_luo_next_chunk(struct folio *folio)
 	u64 next = memfd_luo_chunk(folio)->next;
 
 	return next ? pfn_folio(PHYS_PFN(next)) : NULL;
+}
+
+/* The checksum of @chunk in the chain whose first chunk is at @first. */
+static u32 memfd_luo_chunk_crc(u64 first, const struct memfd_luo_chunk *chunk)
+{
+	u32 crc = crc32_le(~0, (const void *)&first, sizeof(first));
+
+	crc = crc32_le(crc, (const void *)&chunk->next, sizeof(chunk->next));
+	crc = crc32_le(crc, (const void *)&chunk->used, sizeof(chunk->used));
+	return crc32_le(crc, (const void *)(chunk + 1), chunk->used);
 }
 
 static struct folio *memfd_luo_chunk_alloc(void)
@@ -402,36 +426,42 @@ static int memfd_luo_migrate(struct memfd_luo *ml, struct file *file,
 	return err;
 }
 
-/*
- * Bring the file's pages back from swap: a pinned file's folios stay in
- * memory (shmem does not swap them out), but some may have been out
- * before.
- */
-static int memfd_luo_swap_in(struct file *file)
+/* The first page up to @last that is in swap, or ULONG_MAX. */
+static pgoff_t memfd_luo_first_swapped(struct file *file, pgoff_t last)
 {
-	struct inode *inode = file_inode(file);
 	XA_STATE(xas, &file->f_mapping->i_pages, 0);
+	pgoff_t index = ULONG_MAX;
+	void *entry;
+
+	if (!READ_ONCE(SHMEM_I(file_inode(file))->swapped))
+		return ULONG_MAX;
+	rcu_read_lock();
+	xas_for_each(&xas, entry, last) {
+		if (xas_retry(&xas, entry))
+			continue;
+		if (xa_is_value(entry)) {
+			index = xas.xa_index;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return index;
+}
+
+/*
+ * Bring the file's pages up to @last back from swap: a pinned file's
+ * folios stay in memory (shmem does not swap them out), but some may
+ * have been out before.
+ */
+static int memfd_luo_swap_in(struct file *file, pgoff_t last)
+{
 	struct folio *folio;
 	pgoff_t index;
-	void *entry;
 	int err;
 
-	while (READ_ONCE(SHMEM_I(inode)->swapped)) {
-		index = ULONG_MAX;
-		rcu_read_lock();
-		xas_set(&xas, 0);
-		xas_for_each(&xas, entry, ULONG_MAX) {
-			if (xas_retry(&xas, entry))
-				continue;
-			if (xa_is_value(entry)) {
-				index = xas.xa_index;
-				break;
-			}
-		}
-		rcu_read_unlock();
-		if (index == ULONG_MAX)
-			break;
-		err = shmem_get_folio(inode, index, 0, &folio, SGP_READ);
+	while ((index = memfd_luo_first_swapped(file, last)) != ULONG_MAX) {
+		err = shmem_get_folio(file_inode(file), index, 0, &folio,
+				      SGP_READ);
 		if (err)
 			return err;
 		if (folio) {
@@ -446,26 +476,71 @@ static int memfd_luo_swap_in(struct file *file)
 }
 
 /*
- * Preserve every folio of the file; with @catch_up, the file was walked
- * before and the folios found then are skipped.
+ * fallocate() leaves its folios not up to date: shmem zeroes such a folio
+ * when it is first read or faulted in. The next kernel inserts every
+ * folio up to date, so zero them here, under the folio lock as shmem
+ * does, lest what the memory held before become the file's data.
+ */
+static void memfd_luo_zero_unwritten(struct folio_batch *fbatch)
+{
+	unsigned int i;
+
+	for (i = 0; i < folio_batch_count(fbatch); i++) {
+		struct folio *folio = fbatch->folios[i];
+
+		if (folio_test_uptodate(folio))
+			continue;
+		folio_lock(folio);
+		if (!folio_test_uptodate(folio)) {
+			folio_zero_range(folio, 0, folio_size(folio));
+			flush_dcache_folio(folio);
+			folio_mark_uptodate(folio);
+		}
+		folio_unlock(folio);
+	}
+}
+
+static unsigned long memfd_luo_alloced(struct inode *inode)
+{
+	struct shmem_inode_info *info = SHMEM_I(inode);
+	unsigned long pages;
+
+	spin_lock(&info->lock);
+	pages = info->alloced;
+	spin_unlock(&info->lock);
+	return pages;
+}
+
+/*
+ * Preserve every folio of the file that starts before its end (a huge
+ * one may reach past it); with @catch_up, the file was walked before and
+ * the folios found then are skipped. Folios fallocate() left past the
+ * end with FALLOC_FL_KEEP_SIZE are not the file's data and stay behind.
  */
 static int memfd_luo_scan(struct memfd_luo *ml, struct file *file,
 			  bool catch_up)
 {
 	struct address_space *mapping = file->f_mapping;
+	struct inode *inode = file_inode(file);
+	unsigned long alloced = memfd_luo_alloced(inode);
+	loff_t size = i_size_read(inode);
 	struct folio_batch fbatch;
-	pgoff_t next = 0, index;
+	pgoff_t next = 0, last, index;
 	unsigned long nr;
 	int err;
 
-	err = memfd_luo_swap_in(file);
+	if (!size)
+		goto done;
+	last = (size - 1) >> PAGE_SHIFT;
+	err = memfd_luo_swap_in(file, last);
 	if (err)
 		return err;
 	folio_batch_init(&fbatch);
-	while (filemap_get_folios(mapping, &next, ULONG_MAX, &fbatch)) {
+	while (filemap_get_folios(mapping, &next, last, &fbatch)) {
 		struct folio *stop = NULL;
 
 		nr = 0;
+		memfd_luo_zero_unwritten(&fbatch);
 		err = memfd_luo_add_batch(ml, &fbatch, catch_up, &stop);
 		if (err == -EAGAIN) {
 			/* Migration needs our reference gone. */
@@ -483,19 +558,15 @@ static int memfd_luo_scan(struct memfd_luo *ml, struct file *file,
 		if (fatal_signal_pending(current))
 			return -EINTR;
 	}
+done:
+	ml->alloced_seen = alloced;
 	return 0;
 }
 
 /* New folios since the last walk? Pinned files only gain folios. */
 static bool memfd_luo_grew(struct memfd_luo *ml, struct inode *inode)
 {
-	struct shmem_inode_info *info = SHMEM_I(inode);
-	unsigned long pages;
-
-	spin_lock(&info->lock);
-	pages = info->alloced;
-	spin_unlock(&info->lock);
-	return pages != ml->nr_pages;
+	return memfd_luo_alloced(inode) != ml->alloced_seen;
 }
 
 /* Undo the preservation of every folio in the chain. */
@@ -514,8 +585,12 @@ static void memfd_luo_unpreserve_folios(struct memfd_luo *ml)
 			struct memfd_luo_extent *ext = pos;
 			unsigned int i;
 
-			for (i = 0; i < ext->nr; i++)
+			/* A contiguous extent may hold millions of folios. */
+			for (i = 0; i < ext->nr; i++) {
 				kho_unpreserve_folio(pfn_folio(memfd_luo_ext_pfn(ext, i)));
+				if (!((i + 1) % MEMFD_LUO_BATCH))
+					cond_resched();
+			}
 			pos += memfd_luo_ext_size(ext);
 			cond_resched();
 		}
@@ -599,29 +674,64 @@ static void memfd_luo_unpreserve_chunks(struct memfd_luo *ml,
 /*
  * Fault injection for the next kernel's checks: a line "TOKEN KIND"
  * written to /sys/kernel/debug/memfd_luo/corrupt damages the handover of
- * the memfd preserved under TOKEN (in any session) when it is frozen, in
- * the way KIND names. The next kernel must refuse that memfd with EINVAL
- * and a log line, and release its memory at FINISH.
+ * the memfd preserved under TOKEN (in any session) at its next FREEZE, in
+ * the way KIND names, once. All kinds but "checksum" act as a buggy
+ * kernel would: the checksum is computed again over the damage. The next
+ * kernel must refuse that memfd with EINVAL and a log line that says
+ * what is wrong, and release its memory at FINISH.
  */
-static const char * const memfd_luo_corrupt_kinds[] = {
-	"flags",	/* an extent flag no kernel knows */
-	"reserved",	/* a reserved byte of an extent set */
-	"order",	/* an order the page cache does not take */
-	"beyond",	/* an extent past the end of the file */
-	"frames",	/* a contiguous extent past 32-bit page frames */
-	"count",	/* the page count not what the extents add up to */
-	"seals",	/* a seal no kernel knows */
-	"chunk",	/* a reserved field of the chunk header set */
+enum memfd_luo_damage {
+	/* These need an extent: a memfd with data. */
+	MEMFD_LUO_DAMAGE_FLAGS,		/* an extent flag no kernel knows */
+	MEMFD_LUO_DAMAGE_RESERVED,	/* a reserved byte of an extent set */
+	MEMFD_LUO_DAMAGE_ORDER,		/* an order the page cache does not take */
+	MEMFD_LUO_DAMAGE_BEYOND,	/* an extent past the end of the file */
+	MEMFD_LUO_DAMAGE_FRAMES,	/* a contiguous extent past 32-bit frames */
+	/* These do not. */
+	MEMFD_LUO_DAMAGE_COUNT,		/* the page count not the extents' sum */
+	MEMFD_LUO_DAMAGE_SEALS,		/* a seal no kernel knows */
+	MEMFD_LUO_DAMAGE_CHUNK,		/* a chunk that says it holds too much */
+	MEMFD_LUO_DAMAGE_CHECKSUM,	/* a flipped bit, checksum left as it was */
 };
 
-#define MEMFD_LUO_CORRUPT_MAX	16
+static const char * const memfd_luo_damage_names[] = {
+	[MEMFD_LUO_DAMAGE_FLAGS] = "flags",
+	[MEMFD_LUO_DAMAGE_RESERVED] = "reserved",
+	[MEMFD_LUO_DAMAGE_ORDER] = "order",
+	[MEMFD_LUO_DAMAGE_BEYOND] = "beyond",
+	[MEMFD_LUO_DAMAGE_FRAMES] = "frames",
+	[MEMFD_LUO_DAMAGE_COUNT] = "count",
+	[MEMFD_LUO_DAMAGE_SEALS] = "seals",
+	[MEMFD_LUO_DAMAGE_CHUNK] = "chunk",
+	[MEMFD_LUO_DAMAGE_CHECKSUM] = "checksum",
+};
+
+#define MEMFD_LUO_DAMAGE_MAX	16
 
 static struct {
 	u64 token;
-	int kind;
-} memfd_luo_corrupt[MEMFD_LUO_CORRUPT_MAX];
-static unsigned int memfd_luo_nr_corrupt;
-static DEFINE_MUTEX(memfd_luo_corrupt_lock);
+	enum memfd_luo_damage kind;
+} memfd_luo_damage[MEMFD_LUO_DAMAGE_MAX];
+static unsigned int memfd_luo_nr_damage;
+static DEFINE_MUTEX(memfd_luo_damage_lock);
+
+/* The damage asked for @token, taken off the list; -1 if none. */
+static int memfd_luo_take_damage(u64 token)
+{
+	int kind = -1;
+	unsigned int i;
+
+	mutex_lock(&memfd_luo_damage_lock);
+	for (i = 0; i < memfd_luo_nr_damage; i++) {
+		if (memfd_luo_damage[i].token != token)
+			continue;
+		kind = memfd_luo_damage[i].kind;
+		memfd_luo_damage[i] = memfd_luo_damage[--memfd_luo_nr_damage];
+		break;
+	}
+	mutex_unlock(&memfd_luo_damage_lock);
+	return kind;
+}
 
 static void memfd_luo_apply_corruption(struct liveupdate_file *lf)
 {
@@ -629,83 +739,90 @@ static void memfd_luo_apply_corruption(struct liveupdate_file *lf)
 	struct memfd_luo_chunk *chunk = memfd_luo_chunk(ml->first);
 	struct memfd_luo_file *mf = (void *)(chunk + 1);
 	struct memfd_luo_extent *ext = (void *)(mf + 1);
-	unsigned int i;
-	int kind = -1;
+	int kind = memfd_luo_take_damage(lf->token);
 
-	mutex_lock(&memfd_luo_corrupt_lock);
-	for (i = 0; i < memfd_luo_nr_corrupt; i++)
-		if (memfd_luo_corrupt[i].token == lf->token)
-			kind = memfd_luo_corrupt[i].kind;
-	mutex_unlock(&memfd_luo_corrupt_lock);
 	if (kind < 0)
 		return;
-	/* The extent kinds need one: a memfd with data. */
-	if (kind <= 4 && chunk->used < sizeof(*mf) + struct_size(ext, pfn, 1))
+	if (kind <= MEMFD_LUO_DAMAGE_FRAMES &&
+	    chunk->used < sizeof(*mf) + struct_size(ext, pfn, 1)) {
+		pr_warn("test: token %llu has no extent to damage (%s)\n",
+			lf->token, memfd_luo_damage_names[kind]);
 		return;
+	}
 	BUILD_BUG_ON(sizeof(ml->undamaged) <
 		     sizeof(*chunk) + sizeof(*mf) + struct_size(ext, pfn, 1));
 	memcpy(ml->undamaged, chunk, sizeof(ml->undamaged));
 	ml->damaged = true;
 	switch (kind) {
-	case 0:
+	case MEMFD_LUO_DAMAGE_FLAGS:
 		ext->flags |= 0x80;
 		break;
-	case 1:
+	case MEMFD_LUO_DAMAGE_RESERVED:
 		ext->reserved[1] = 1;
 		break;
-	case 2:
+	case MEMFD_LUO_DAMAGE_ORDER:
 		ext->order = MAX_PAGECACHE_ORDER + 1;
 		break;
-	case 3:
-		ext->index = DIV_ROUND_UP(mf->size, PAGE_SIZE);
+	case MEMFD_LUO_DAMAGE_BEYOND:
+		ext->index = round_up(DIV_ROUND_UP(mf->size, PAGE_SIZE),
+				      1UL << ext->order);
 		break;
-	case 4:
+	case MEMFD_LUO_DAMAGE_FRAMES:
 		/* Turned contiguous, the extent shrinks to its header. */
 		ext->flags |= MEMFD_LUO_EXTENT_CONTIGUOUS;
 		ext->pfn[0] = U32_MAX;
+		ext->nr = max(ext->nr, 2U);
 		break;
-	case 5:
+	case MEMFD_LUO_DAMAGE_COUNT:
 		mf->nr_pages++;
 		break;
-	case 6:
+	case MEMFD_LUO_DAMAGE_SEALS:
 		mf->seals |= 0x8000;
 		break;
-	case 7:
-		chunk->reserved = 1;
+	case MEMFD_LUO_DAMAGE_CHUNK:
+		chunk->used = folio_size(ml->first);
+		break;
+	case MEMFD_LUO_DAMAGE_CHECKSUM:
+		mf->pos ^= 1;
 		break;
 	}
+	if (kind != MEMFD_LUO_DAMAGE_CHECKSUM &&
+	    kind != MEMFD_LUO_DAMAGE_CHUNK)
+		chunk->crc = memfd_luo_chunk_crc(lf->data, chunk);
 	pr_warn("test: handover of token %llu damaged (%s)\n", lf->token,
-		memfd_luo_corrupt_kinds[kind]);
+		memfd_luo_damage_names[kind]);
 }
 
 static ssize_t memfd_luo_corrupt_write(struct file *file,
 				       const char __user *ubuf, size_t count,
 				       loff_t *ppos)
 {
-	char buf[64], kind[16];
+	char kind[16], *line;
 	u64 token;
-	int i;
+	int i, n;
 
-	if (count >= sizeof(buf))
+	if (count > 64)
 		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	if (sscanf(buf, "%llu %15s", &token, kind) != 2)
+	line = memdup_user_nul(ubuf, count);
+	if (IS_ERR(line))
+		return PTR_ERR(line);
+	n = sscanf(line, "%llu %15s", &token, kind);
+	kfree(line);
+	if (n != 2)
 		return -EINVAL;
-	i = match_string(memfd_luo_corrupt_kinds,
-			 ARRAY_SIZE(memfd_luo_corrupt_kinds), kind);
+	i = match_string(memfd_luo_damage_names,
+			 ARRAY_SIZE(memfd_luo_damage_names), kind);
 	if (i < 0)
 		return i;
-	mutex_lock(&memfd_luo_corrupt_lock);
-	if (memfd_luo_nr_corrupt == MEMFD_LUO_CORRUPT_MAX) {
-		mutex_unlock(&memfd_luo_corrupt_lock);
+	mutex_lock(&memfd_luo_damage_lock);
+	if (memfd_luo_nr_damage == MEMFD_LUO_DAMAGE_MAX) {
+		mutex_unlock(&memfd_luo_damage_lock);
 		return -ENOSPC;
 	}
-	memfd_luo_corrupt[memfd_luo_nr_corrupt].token = token;
-	memfd_luo_corrupt[memfd_luo_nr_corrupt].kind = i;
-	memfd_luo_nr_corrupt++;
-	mutex_unlock(&memfd_luo_corrupt_lock);
+	memfd_luo_damage[memfd_luo_nr_damage].token = token;
+	memfd_luo_damage[memfd_luo_nr_damage].kind = i;
+	memfd_luo_nr_damage++;
+	mutex_unlock(&memfd_luo_damage_lock);
 	return count;
 }
 
@@ -743,24 +860,31 @@ static int memfd_luo_freeze(struct liveupdate_file *lf)
 	struct inode *inode = file_inode(lf->file);
 	struct memfd_luo_file *mf;
 	struct folio *folio;
+	loff_t size;
+	u64 first;
 	int err;
 
 	err = memfd_luo_catch_up(lf);
 	if (err)
 		return err;
-	if (READ_ONCE(SHMEM_I(inode)->swapped)) {
+	size = i_size_read(inode);
+	if (size && memfd_luo_first_swapped(lf->file, (size - 1) >> PAGE_SHIFT) !=
+		    ULONG_MAX) {
 		pr_warn("a preserved memfd has pages in swap at FREEZE\n");
 		return -EBUSY;
 	}
 
 	mf = (void *)(memfd_luo_chunk(ml->first) + 1);
-	mf->size = i_size_read(inode);
+	mf->size = size;
 	mf->pos = lf->file->f_pos;
 	mf->nr_pages = ml->nr_pages;
 	mf->seals = READ_ONCE(SHMEM_I(inode)->seals) & MEMFD_LUO_SEALS;
 	mf->mode = inode->i_mode & 0777;
 
+	first = PFN_PHYS(folio_pfn(ml->first));
 	for (folio = ml->first; folio; folio = memfd_luo_next_chunk(folio)) {
+		memfd_luo_chunk(folio)->crc =
+			memfd_luo_chunk_crc(first, memfd_luo_chunk(folio));
 		err = kho_preserve_folio(folio);
 		if (err) {
 			memfd_luo_unpreserve_chunks(ml, folio);
@@ -768,7 +892,7 @@ static int memfd_luo_freeze(struct liveupdate_file *lf)
 		}
 	}
 	ml->chunks_preserved = true;
-	lf->data = PFN_PHYS(folio_pfn(ml->first));
+	lf->data = first;
 	memfd_luo_apply_corruption(lf);
 	return 0;
 }
@@ -798,18 +922,20 @@ static void memfd_luo_unpreserve(struct liveupdate_file *lf)
 
 /*
  * The next kernel. A chain from the previous kernel is walked twice: to
- * check it whole (chunks are taken back on the way), then to insert the
- * folios. Chunks taken back are freed at the end either way.
+ * check it whole (chunks are taken back on the way, each checked against
+ * its checksum before its link to the next is followed), then to insert
+ * the folios. Chunks taken back are freed at the end either way.
  */
 
-/* Take back the chain at @phys; NULL-terminated in a kvmalloc'd array. */
-static struct folio **memfd_luo_restore_chunks(u64 phys)
+/* Take back the chain at @first; NULL-terminated in a kvmalloc'd array. */
+static struct folio **memfd_luo_restore_chunks(u64 first)
 {
 	unsigned int nr = 0, max = 16;
+	u64 phys = first;
 	struct folio **chunks, **more;
 	int err = -EINVAL;
 
-	if (!phys)
+	if (!first)
 		return ERR_PTR(-EINVAL);
 	chunks = kvmalloc_array(max, sizeof(*chunks), GFP_KERNEL);
 	if (!chunks)
@@ -839,8 +965,9 @@ static struct folio **memfd_luo_restore_chunks(u64 phys)
 			       phys);
 			goto fail;
 		}
-		if (memfd_luo_chunk(folio)->reserved) {
-			pr_err("chunk at %#llx is corrupt: a reserved field is set\n",
+		if (memfd_luo_chunk(folio)->crc !=
+		    memfd_luo_chunk_crc(first, memfd_luo_chunk(folio))) {
+			pr_err("chunk at %#llx is corrupt: checksum mismatch\n",
 			       phys);
 			goto fail;
 		}
@@ -936,9 +1063,6 @@ static int memfd_luo_check_extent(const struct memfd_luo_extent *ext,
 	return 0;
 }
 
-/* Folios between two chances to reschedule in long loops. */
-#define MEMFD_LUO_BATCH		1024
-
 /* Folios taken back, then inserted into the new file, at a time. */
 #define MEMFD_LUO_FILL_BATCH	32
 
@@ -993,9 +1117,9 @@ static int memfd_luo_fill_extent(const struct memfd_luo_extent *ext,
  * Check a whole chain before anything is taken from it: the file's
  * header, every extent inside the file, and the page count against what
  * the extents add up to. Both RETRIEVE and FINISH walk only a chain that
- * passed, so that a damaged one cannot make either take frames that are
- * not the memfd's. Returns the file's header, or NULL with *@why saying
- * what is wrong.
+ * passed, so that a chain whose checksums match but whose fields are
+ * wrong (a buggy previous kernel) makes neither insert or free anything.
+ * Returns the file's header, or NULL with *@why saying what is wrong.
  */
 static const struct memfd_luo_file *memfd_luo_validate(struct folio **chunks,
 						       const char **why)
@@ -1094,15 +1218,24 @@ put:
 	return err;
 }
 
+/*
+ * Free the folios of an extent nobody retrieved. Nothing hurries here, so
+ * each folio's size is asked of KHO first: a folio of another size is
+ * not this memfd's and is left alone.
+ */
 static int memfd_luo_free_extent(const struct memfd_luo_extent *ext,
 				 void *arg)
 {
 	unsigned int i;
 
 	for (i = 0; i < ext->nr; i++) {
+		phys_addr_t phys = PFN_PHYS((phys_addr_t)memfd_luo_ext_pfn(ext, i));
 		struct folio *folio;
+		size_t size;
 
-		folio = kho_restore_folio(PFN_PHYS((phys_addr_t)memfd_luo_ext_pfn(ext, i)));
+		if (kho_block_size(phys, &size) || size != PAGE_SIZE << ext->order)
+			return -EINVAL;
+		folio = memfd_luo_restore_folio(ext, i);
 		if (!folio)
 			return -EINVAL;
 		folio_put(folio);

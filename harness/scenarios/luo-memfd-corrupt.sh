@@ -1,23 +1,32 @@
 # SPDX-License-Identifier: GPL-2.0
-# Damaged memfd handovers. Stage 1: eight sessions hold a 1 MiB memfd
+# Damaged memfd handovers. Stage 1: nine sessions hold a 1 MiB memfd
 # each, and fault injection (/sys/kernel/debug/memfd_luo/corrupt, with
 # CONFIG_LIVEUPDATE_TEST) damages the handover of each in its own way
-# when the kexec freezes it; a ninth session is left alone, and a tenth
-# holds a sound memfd and a damaged one. Stage 2: RETRIEVE_FD refuses
+# when the kexec freezes it (a bit flipped under the checksum, or fields
+# wrong under a checksum that matches, as a buggy kernel would write
+# them); a tenth session is left alone, and an eleventh holds a sound
+# memfd and a damaged one. A twelfth holds a memfd fallocate()d over
+# memory just filled with a pattern, written in every other page, with
+# blocks past its end (FALLOC_FL_KEEP_SIZE). Stage 2: RETRIEVE_FD refuses
 # every damaged memfd with EINVAL and a log line; a session whose only
 # memfd was refused ends with its process and is not handed out again;
 # the sound memfds come back whole; the tenth session's
 # FINISH finds its unretrieved memfd damaged, says so and leaves its
 # memory alone; LUO's FINISH releases the memory of all damaged ones.
+# The fallocate()d memfd comes back with its data, and the pages never
+# written read as zeroes, not as the pattern (init_on_alloc=0: pages are
+# not zeroed when allocated, as on kernels built without
+# CONFIG_INIT_ON_ALLOC_DEFAULT_ON).
 #
 # stages: 2
 # qemu: -m 2G -smp 2
-# append: kho=on liveupdate=on
+# append: kho=on liveupdate=on init_on_alloc=0
 # timeout: 180
 # expect: 1 preserved_flags
 # expect: 1 preserved_chunk
 # expect: 1 preserved_sound
 # expect: 1 preserved_mixed
+# expect: 1 preserved_falloc
 # expect: 1 unknown_kind_refused
 # expect: 2 refused_flags
 # expect: 2 logged_flags
@@ -35,14 +44,17 @@
 # expect: 2 logged_seals
 # expect: 2 refused_chunk
 # expect: 2 logged_chunk
+# expect: 2 refused_checksum
+# expect: 2 logged_checksum
 # expect: 2 refused_session_ended
 # expect: 2 sound_memfd_intact
 # expect: 2 mixed_sound_memfd_intact
+# expect: 2 falloc_unwritten_pages_zero
 # expect: 2 unretrieved_damage_logged
 # expect: 2 refused_memory_released
 
 BENCH=/luotest/bin/liveupdate_bench
-KINDS="flags reserved order beyond frames count seals chunk"
+KINDS="flags reserved order beyond frames count seals chunk checksum"
 CORRUPT=/sys/kernel/debug/memfd_luo/corrupt
 
 # reason KIND: what the next kernel says is wrong with a memfd damaged so.
@@ -55,7 +67,8 @@ reason() {
 	frames)		echo "a contiguous extent runs past 32-bit page frames" ;;
 	count)		echo "its page count is not what its extents add up to" ;;
 	seals)		echo "unknown seals" ;;
-	chunk)		echo "chunk at .* is corrupt: a reserved field is set" ;;
+	chunk)		echo "chunk at .* is corrupt: it says it holds more than it can" ;;
+	checksum)	echo "chunk at .* is corrupt: checksum mismatch" ;;
 	esac
 }
 
@@ -67,11 +80,13 @@ stage1() {
 		echo "$t $k" > $CORRUPT
 		t=$((t + 1))
 	done
-	$BENCH preserve 1-4k sound 9 > /tmp/sound.out 2>&1 &
+	$BENCH preserve 1-4k sound 20 > /tmp/sound.out 2>&1 &
 	tap_check preserved_sound wait_for /tmp/sound.out ready 60
-	$BENCH preserve 1-4k mixed 11 10 > /tmp/mixed.out 2>&1 &
+	$BENCH preserve 1-4k mixed 21 22 > /tmp/mixed.out 2>&1 &
 	tap_check preserved_mixed wait_for /tmp/mixed.out ready 60
-	echo "10 count" > $CORRUPT
+	echo "22 count" > $CORRUPT
+	$BENCH preserve 8-falloc falloc 23 > /tmp/falloc.out 2>&1 &
+	tap_check preserved_falloc wait_for /tmp/falloc.out ready 60
 	tap_check unknown_kind_refused sh -c "! echo '1 nonsense' > $CORRUPT"
 	luotest_kexec
 }
@@ -90,14 +105,15 @@ stage2() {
 	tap_fails_with refused_session_ended \
 		"retrieve session c_flags: Invalid argument" \
 		$BENCH retrieve 1-4k c_flags 1
-	tap_check sound_memfd_intact $BENCH retrieve 1-4k sound 9
-	tap_check mixed_sound_memfd_intact $BENCH retrieve 1-4k mixed 11
+	tap_check sound_memfd_intact $BENCH retrieve 1-4k sound 20
+	tap_check mixed_sound_memfd_intact $BENCH retrieve 1-4k mixed 21
+	tap_check falloc_unwritten_pages_zero $BENCH retrieve 8-falloc falloc 23
 	tap_check unretrieved_damage_logged sh -c \
 		"dmesg | grep -q 'memfd_luo: unretrieved memfd at .* is corrupt: $(reason count)'"
 	before=$(released)
 	luoctl finish > /tmp/finish.out 2>&1
 	after=$(released)
-	# 9 damaged memfds of 256 pages, each with its chunk.
+	# 10 damaged memfds of 256 pages, each with its chunk.
 	tap_check refused_memory_released \
-		test $((after - before)) -ge $((9 * 256))
+		test $((after - before)) -ge $((10 * 256))
 }

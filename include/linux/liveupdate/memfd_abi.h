@@ -35,7 +35,12 @@
  * preserved.
  *
  * All fields are in the byte order of the CPU. The next kernel checks
- * every field and refuses the memfd as a whole if anything is off.
+ * every chunk's checksum and every field, and refuses the memfd as a
+ * whole if anything is off. Page frames are only checked by KHO, which
+ * gives each preserved folio out once: a checksum that matches over
+ * wrong frames (a buggy previous kernel) can make the next kernel take
+ * folios another KHO client preserved, whose own restore then fails; it
+ * cannot make it touch memory that was not preserved.
  */
 #ifndef _LINUX_LIVEUPDATE_MEMFD_ABI_H
 #define _LINUX_LIVEUPDATE_MEMFD_ABI_H
@@ -45,9 +50,10 @@
 /*
  * The memfd handler's compatible string: name and format version. v2
  * added contiguous extents (&memfd_luo_extent.flags took a reserved
- * field). A v1 kernel and a v2 kernel do not hand memfds to each other:
- * the next kernel has no handler for the other's string, RETRIEVE_FD
- * fails with EOPNOTSUPP, and LUO's FINISH releases the memory.
+ * field) and the chunk checksum (&memfd_luo_chunk.crc took the other).
+ * A v1 kernel and a v2 kernel do not hand memfds to each other: the next
+ * kernel has no handler for the other's string, RETRIEVE_FD fails with
+ * EOPNOTSUPP, and LUO's FINISH releases the memory.
  */
 #define MEMFD_LUO_COMPATIBLE	"memfd-luo-6.12-v2"
 
@@ -55,12 +61,15 @@
  * struct memfd_luo_chunk - the start of every chunk
  * @next: physical address of the next chunk, 0 in the last one
  * @used: bytes in use after this header; the rest of the folio is unused
- * @reserved: 0
+ * @crc: crc32_le(), seeded with ~0, over the physical address of the
+ *	chain's first chunk (a __u64), then @next and @used, then the @used
+ *	bytes after this header: a chunk damaged in memory, or one of
+ *	another chain, does not match
  */
 struct memfd_luo_chunk {
 	__u64 next;
 	__u32 used;
-	__u32 reserved;
+	__u32 crc;
 } __packed;
 
 /**

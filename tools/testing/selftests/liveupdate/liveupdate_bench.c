@@ -17,7 +17,11 @@
  *
  * CASE is SIZE-KIND: SIZE in MiB of data, KIND 4k (4 KiB pages), frag
  * (4 KiB pages written after a churn that scatters free memory), thp
- * (MADV_HUGEPAGE) or sparse (the data spread over a 64 GiB memfd).
+ * (MADV_HUGEPAGE), sparse (the data spread over a 64 GiB memfd) or
+ * falloc (a file of twice SIZE, all of it fallocate()d over memory just
+ * filled with a pattern and freed, plus 2 MiB past its end with
+ * FALLOC_FL_KEEP_SIZE; data in every other page: the pages never written
+ * must read back as zeroes).
  * Results go to stdout and /dev/kmsg as "bench: ..." lines.
  */
 #define _GNU_SOURCE
@@ -69,9 +73,13 @@ static void parse_case(const char *arg, struct bench_case *c)
 	if (sscanf(arg, "%lu-%15s", &mib, c->kind) != 2)
 		die("bad case '%s'", arg);
 	c->data = mib * MIB;
-	c->size = strcmp(c->kind, "sparse") ? c->data : SPARSE_SIZE;
-	if (strcmp(c->kind, "4k") && strcmp(c->kind, "frag") &&
-	    strcmp(c->kind, "thp") && strcmp(c->kind, "sparse"))
+	c->size = c->data;
+	if (!strcmp(c->kind, "sparse"))
+		c->size = SPARSE_SIZE;
+	else if (!strcmp(c->kind, "falloc"))
+		c->size = 2 * c->data;
+	else if (strcmp(c->kind, "4k") && strcmp(c->kind, "frag") &&
+		 strcmp(c->kind, "thp"))
 		die("bad kind '%s'", c->kind);
 }
 
@@ -82,6 +90,8 @@ static unsigned long data_offset(const struct bench_case *c, unsigned long i)
 
 	if (c->size == c->data)
 		return i * PAGE;
+	if (c->size == 2 * c->data)
+		return 2 * i * PAGE;
 	/* sparse: 1 MiB of data at the start of each of the runs slots */
 	return (i / per_run) * (c->size / runs) + (i % per_run) * PAGE;
 }
@@ -102,6 +112,31 @@ static void *churn(unsigned long bytes)
 	return p;
 }
 
+/* Fill @bytes of memory with a pattern and free it, for others to take. */
+static void leave_pattern(unsigned long bytes)
+{
+	char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("cannot fill memory: %s", strerror(errno));
+	memset(p, 0xa5, bytes);
+	munmap(p, bytes);
+}
+
+/* Pages of a falloc case never written that do not read as zeroes. */
+static unsigned long unwritten_not_zero(const struct bench_case *c,
+					const char *map)
+{
+	static const char zero[PAGE];
+	unsigned long i, bad = 0;
+
+	for (i = 0; i < c->data / PAGE; i++)
+		if (memcmp(map + data_offset(c, i) + PAGE, zero, PAGE))
+			bad++;
+	return bad;
+}
+
 static const char *bench_session = "bench";
 static unsigned long long bench_token = 1;
 
@@ -115,9 +150,15 @@ static double preserve_one(int session, const struct bench_case *c,
 	char *map;
 	int fd, err;
 
+	if (!strcmp(c->kind, "falloc"))
+		leave_pattern(2 * c->size);
 	fd = memfd_create("bench", 0);
 	if (fd < 0 || ftruncate(fd, c->size))
 		die("memfd: %s", strerror(errno));
+	if (!strcmp(c->kind, "falloc") &&
+	    (fallocate(fd, 0, 0, c->size) ||
+	     fallocate(fd, FALLOC_FL_KEEP_SIZE, c->size, 2 * MIB)))
+		die("fallocate: %s", strerror(errno));
 	map = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		die("mmap: %s", strerror(errno));
@@ -183,6 +224,8 @@ static int cmd_retrieve(const char *arg)
 	for (i = 0; i < pages; i++)
 		if (*(uint64_t *)(map + data_offset(&c, i)) != (STAMP ^ i))
 			bad++;
+	if (!strcmp(c.kind, "falloc"))
+		bad += unwritten_not_zero(&c, map);
 	if (session_finish(session))
 		die("finish: %s", strerror(errno));
 	report("case=%s retrieve_ms=%.1f bad=%lu", arg, t1 - t0, bad);
