@@ -14,34 +14,25 @@ vmm_field() {
 		/tmp/vmm-$1.status
 }
 
-# vmm_grows S CPU NAME BY SECONDS: the field rises by BY in time.
-vmm_grows() {
-	from=$(vmm_field $1 $2 $3) n=$(($5 * 5))
+# vmm_above S CPU NAME N SECONDS: the field goes past N in time (the
+# status file is rewritten every 200 ms: the first heartbeat after a
+# restore may be seen before a status that shows the guest's progress).
+vmm_above() {
+	n=$(($5 * 5))
 	while [ $n -gt 0 ]; do
 		now=$(vmm_field $1 $2 $3)
-		[ $((now - from)) -ge $4 ] && return 0
+		[ "${now:-0}" -gt "$4" ] && return 0
 		sleep 0.2
 		n=$((n - 1))
 	done
-	echo "$3 of $1 cpu$2 went from $from to $now in $5 s"
+	echo "$3 of $1 cpu$2 is ${now:-missing}, not above $4 after $5 s"
 	cat /tmp/vmm-$1.status
 	return 1
 }
 
-# vmm_counter_above S N SECONDS: vCPU 0's counter goes past N in time
-# (the status file is rewritten every 200 ms: the first heartbeat after
-# a restore may be seen before a status that shows the guest's progress).
-vmm_counter_above() {
-	n=$(($3 * 5))
-	while [ $n -gt 0 ]; do
-		now=$(vmm_field $1 0 counter)
-		[ "${now:-0}" -gt "$2" ] && return 0
-		sleep 0.2
-		n=$((n - 1))
-	done
-	echo "vCPU 0 counter of $1 is ${now:-missing}, not above $2 after $3 s"
-	cat /tmp/vmm-$1.status
-	return 1
+# vmm_grows S CPU NAME BY SECONDS: the field rises by BY in time.
+vmm_grows() {
+	vmm_above $1 $2 $3 $(($(vmm_field $1 $2 $3) + $4 - 1)) $5
 }
 
 # vmm_green S: every vCPU ran, and the guest and the VMM found nothing.
@@ -118,7 +109,7 @@ vmm_restore() {
 			/tmp/$1.out)
 	tap_check $1_first_heartbeat_in_sequence wait_for /tmp/$1.out \
 		"first heartbeat after the update: vCPU 0 heartbeat $((${before% *} + 1)) " 60
-	tap_check $1_counter_continues vmm_counter_above $1 ${before#* } 30
+	tap_check $1_counter_continues vmm_above $1 0 counter ${before#* } 30
 	tap_check $1_full_pass_green vmm_full_pass $1
 }
 

@@ -338,10 +338,22 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 				    &phys, why);
 		return NULL;
 	}
-	__clear_bit(idx, kho_in.owned);
-
 	page = pfn_to_page(PHYS_PFN(phys));
 	nr = 1UL << order;
+	/*
+	 * Every page of a preserved folio was reserved in early boot and has
+	 * been nobody's since. One that is not reserved any more is in use
+	 * by this kernel: handing it out would give one page two owners.
+	 */
+	for (i = 0; i < nr; i++) {
+		if (!PageReserved(page + i)) {
+			mutex_unlock(&kho_in_lock);
+			pr_err("cannot restore folio at %pa: page %lu of it is in use by this kernel\n",
+			       &phys, i);
+			return NULL;
+		}
+	}
+	__clear_bit(idx, kho_in.owned);
 	for (i = 0; i < nr; i++)
 		kho_unreserve_page(page + i, i ? 0 : 1);
 	if (order)
