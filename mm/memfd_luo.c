@@ -426,17 +426,21 @@ static int memfd_luo_migrate(struct memfd_luo *ml, struct file *file,
 	return err;
 }
 
-/* The first page up to @last that is in swap, or ULONG_MAX. */
-static pgoff_t memfd_luo_first_swapped(struct file *file, pgoff_t last)
+/*
+ * The first page before the file's end that is in swap, or ULONG_MAX.
+ * Swap entries past the end (FALLOC_FL_KEEP_SIZE) are not the file's data.
+ */
+static pgoff_t memfd_luo_first_swapped(struct file *file)
 {
+	loff_t size = i_size_read(file_inode(file));
 	XA_STATE(xas, &file->f_mapping->i_pages, 0);
 	pgoff_t index = ULONG_MAX;
 	void *entry;
 
-	if (!READ_ONCE(SHMEM_I(file_inode(file))->swapped))
+	if (!size || !READ_ONCE(SHMEM_I(file_inode(file))->swapped))
 		return ULONG_MAX;
 	rcu_read_lock();
-	xas_for_each(&xas, entry, last) {
+	xas_for_each(&xas, entry, (size - 1) >> PAGE_SHIFT) {
 		if (xas_retry(&xas, entry))
 			continue;
 		if (xa_is_value(entry)) {
@@ -449,17 +453,17 @@ static pgoff_t memfd_luo_first_swapped(struct file *file, pgoff_t last)
 }
 
 /*
- * Bring the file's pages up to @last back from swap: a pinned file's
- * folios stay in memory (shmem does not swap them out), but some may
- * have been out before.
+ * Bring the file's pages back from swap: a pinned file's folios stay in
+ * memory (shmem does not swap them out), but some may have been out
+ * before.
  */
-static int memfd_luo_swap_in(struct file *file, pgoff_t last)
+static int memfd_luo_swap_in(struct file *file)
 {
 	struct folio *folio;
 	pgoff_t index;
 	int err;
 
-	while ((index = memfd_luo_first_swapped(file, last)) != ULONG_MAX) {
+	while ((index = memfd_luo_first_swapped(file)) != ULONG_MAX) {
 		err = shmem_get_folio(file_inode(file), index, 0, &folio,
 				      SGP_READ);
 		if (err)
@@ -532,7 +536,7 @@ static int memfd_luo_scan(struct memfd_luo *ml, struct file *file,
 	if (!size)
 		goto done;
 	last = (size - 1) >> PAGE_SHIFT;
-	err = memfd_luo_swap_in(file, last);
+	err = memfd_luo_swap_in(file);
 	if (err)
 		return err;
 	folio_batch_init(&fbatch);
@@ -860,22 +864,19 @@ static int memfd_luo_freeze(struct liveupdate_file *lf)
 	struct inode *inode = file_inode(lf->file);
 	struct memfd_luo_file *mf;
 	struct folio *folio;
-	loff_t size;
 	u64 first;
 	int err;
 
 	err = memfd_luo_catch_up(lf);
 	if (err)
 		return err;
-	size = i_size_read(inode);
-	if (size && memfd_luo_first_swapped(lf->file, (size - 1) >> PAGE_SHIFT) !=
-		    ULONG_MAX) {
+	if (memfd_luo_first_swapped(lf->file) != ULONG_MAX) {
 		pr_warn("a preserved memfd has pages in swap at FREEZE\n");
 		return -EBUSY;
 	}
 
 	mf = (void *)(memfd_luo_chunk(ml->first) + 1);
-	mf->size = size;
+	mf->size = i_size_read(inode);
 	mf->pos = lf->file->f_pos;
 	mf->nr_pages = ml->nr_pages;
 	mf->seals = READ_ONCE(SHMEM_I(inode)->seals) & MEMFD_LUO_SEALS;

@@ -90,7 +90,7 @@ static unsigned long data_offset(const struct bench_case *c, unsigned long i)
 
 	if (c->size == c->data)
 		return i * PAGE;
-	if (c->size == 2 * c->data)
+	if (!strcmp(c->kind, "falloc"))
 		return 2 * i * PAGE;
 	/* sparse: 1 MiB of data at the start of each of the runs slots */
 	return (i / per_run) * (c->size / runs) + (i % per_run) * PAGE;
