@@ -338,6 +338,15 @@ static unsigned int memfd_luo_run_length(struct folio **folios,
 	return i;
 }
 
+/* Does any pageblock of [@pfn, @end) have the CMA migratetype (scratch)? */
+static bool memfd_luo_any_cma(unsigned long pfn, unsigned long end)
+{
+	for (; pfn < end; pfn = pageblock_end_pfn(pfn))
+		if (is_migrate_cma_page(pfn_to_page(pfn)))
+			return true;
+	return false;
+}
+
 /*
  * Preserve and record a physically contiguous run of @nr folios at once.
  * -EAGAIN: KHO did not take the run as a whole (part of it is in scratch,
@@ -353,9 +362,9 @@ static int memfd_luo_add_run(struct memfd_luo *ml, struct folio **folios,
 
 	if (folio_pfn(last) + folio_nr_pages(last) - 1 > U32_MAX)
 		return -EAGAIN;
-	for (i = 0; i < nr; i++)
-		if (is_migrate_cma_page(&folios[i]->page))
-			return -EAGAIN;
+	if (memfd_luo_any_cma(folio_pfn(folios[0]),
+			      folio_pfn(last) + folio_nr_pages(last)))
+		return -EAGAIN;
 	if (kho_preserve_folios(folios, nr))
 		return -EAGAIN;
 	for (i = 0; i < nr; i++) {
@@ -516,6 +525,45 @@ static unsigned long memfd_luo_alloced(struct inode *inode)
 }
 
 /*
+ * Up to a batch of the file's folios from *@next to @last, each with a
+ * reference, as filemap_get_folios() gets them, and *@next moved past
+ * them. The walk steps from slot to slot within an xarray node without
+ * starting a search for every folio: most of the cost of preserving a
+ * file of small folios is finding them.
+ */
+static unsigned int memfd_luo_get_folios(struct address_space *mapping,
+					 pgoff_t *next, pgoff_t last,
+					 struct folio_batch *fbatch)
+{
+	XA_STATE(xas, &mapping->i_pages, *next);
+	struct folio *folio;
+
+	rcu_read_lock();
+	xas_for_each(&xas, folio, last) {
+		if (xas_retry(&xas, folio) || xa_is_value(folio))
+			continue;
+		/* Freed or replaced under us: look at the slot again. */
+		if (!folio_try_get(folio)) {
+			xas_reset(&xas);
+			continue;
+		}
+		if (unlikely(folio != xas_reload(&xas))) {
+			folio_put(folio);
+			xas_reset(&xas);
+			continue;
+		}
+		if (!folio_batch_add(fbatch, folio)) {
+			*next = folio_next_index(folio);
+			goto out;
+		}
+	}
+	*next = last + 1;
+out:
+	rcu_read_unlock();
+	return folio_batch_count(fbatch);
+}
+
+/*
  * Preserve every folio of the file that starts before its end (a huge
  * one may reach past it); with @catch_up, the file was walked before and
  * the folios found then are skipped. Folios fallocate() left past the
@@ -540,7 +588,8 @@ static int memfd_luo_scan(struct memfd_luo *ml, struct file *file,
 	if (err)
 		return err;
 	folio_batch_init(&fbatch);
-	while (filemap_get_folios(mapping, &next, last, &fbatch)) {
+	while (next <= last &&
+	       memfd_luo_get_folios(mapping, &next, last, &fbatch)) {
 		struct folio *stop = NULL;
 
 		nr = 0;
@@ -1067,22 +1116,24 @@ static int memfd_luo_check_extent(const struct memfd_luo_extent *ext,
 /* Folios taken back, then inserted into the new file, at a time. */
 #define MEMFD_LUO_FILL_BATCH	32
 
-/* Take back folio @i of @ext, of the extent's order, or NULL. */
-static struct folio *memfd_luo_restore_folio(const struct memfd_luo_extent *ext,
-					     unsigned int i)
+/*
+ * Take back up to @nr folios of @ext from its folio @i on, into @folios:
+ * a contiguous extent's at once, as far as KHO has them in one run, a
+ * list's one at a time. Returns how many, or -errno (logged by KHO).
+ */
+static long memfd_luo_restore_folios(const struct memfd_luo_extent *ext,
+				     unsigned int i, unsigned int nr,
+				     struct folio **folios)
 {
 	phys_addr_t phys = PFN_PHYS((phys_addr_t)memfd_luo_ext_pfn(ext, i));
-	struct folio *folio = kho_restore_folio(phys);
+	long got, k;
 
-	if (!folio)
-		return NULL;
-	if (folio_order(folio) != ext->order) {
-		pr_err("folio at %pa has order %u, not %u\n", &phys,
-		       folio_order(folio), ext->order);
-		folio_put(folio);
-		return NULL;
-	}
-	return ext->order ? page_rmappable_folio(&folio->page) : folio;
+	if (!memfd_luo_ext_contiguous(ext))
+		nr = 1;
+	got = kho_restore_folios(phys, ext->order, nr, folios);
+	for (k = 0; ext->order && k < got; k++)
+		folios[k] = page_rmappable_folio(&folios[k]->page);
+	return got;
 }
 
 static int memfd_luo_fill_extent(const struct memfd_luo_extent *ext,
@@ -1092,13 +1143,15 @@ static int memfd_luo_fill_extent(const struct memfd_luo_extent *ext,
 	unsigned int done, n, i, inserted;
 	struct file *file = arg;
 	int err = 0;
+	long got;
 
 	for (done = 0; done < ext->nr && !err; done += n) {
 		n = min_t(unsigned int, ext->nr - done, MEMFD_LUO_FILL_BATCH);
-		for (i = 0; i < n; i++) {
-			folios[i] = memfd_luo_restore_folio(ext, done + i);
-			if (!folios[i]) {
-				err = -EINVAL;
+		for (i = 0; i < n; i += got) {
+			got = memfd_luo_restore_folios(ext, done + i, n - i,
+						       folios + i);
+			if (got < 0) {
+				err = got;
 				break;
 			}
 		}
@@ -1220,28 +1273,25 @@ put:
 }
 
 /*
- * Free the folios of an extent nobody retrieved. Nothing hurries here, so
- * each folio's size is asked of KHO first: a folio of another size is
- * not this memfd's and is left alone.
+ * Free the folios of an extent nobody retrieved. KHO refuses a folio of
+ * another order than the extent's before it takes anything: such a
+ * folio is not this memfd's and is left alone.
  */
 static int memfd_luo_free_extent(const struct memfd_luo_extent *ext,
 				 void *arg)
 {
-	unsigned int i;
+	struct folio *folios[MEMFD_LUO_FILL_BATCH];
+	unsigned int i, n;
+	long got;
 
-	for (i = 0; i < ext->nr; i++) {
-		phys_addr_t phys = PFN_PHYS((phys_addr_t)memfd_luo_ext_pfn(ext, i));
-		struct folio *folio;
-		size_t size;
-
-		if (kho_block_size(phys, &size) || size != PAGE_SIZE << ext->order)
-			return -EINVAL;
-		folio = memfd_luo_restore_folio(ext, i);
-		if (!folio)
-			return -EINVAL;
-		folio_put(folio);
-		if (!(i % MEMFD_LUO_BATCH))
-			cond_resched();
+	for (i = 0; i < ext->nr; i += got) {
+		n = min_t(unsigned int, ext->nr - i, MEMFD_LUO_FILL_BATCH);
+		got = memfd_luo_restore_folios(ext, i, n, folios);
+		if (got < 0)
+			return got;
+		for (n = 0; n < got; n++)
+			folio_put(folios[n]);
+		cond_resched();
 	}
 	return 0;
 }

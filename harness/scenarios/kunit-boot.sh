@@ -4,7 +4,7 @@
 # parses their KTAP from the kernel log and checks each suite below ran.
 #
 # stages: 1
-# kunit: list-kunit-test hlist klist kho liveupdate liveupdate-device
+# kunit: list-kunit-test hlist klist kho liveupdate liveupdate-device shmem-insert
 
 stage1() {
 	:

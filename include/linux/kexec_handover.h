@@ -32,6 +32,8 @@ bool kho_is_handover_boot(void);
 bool kho_handover_offered(void);
 int kho_find_fdt(const char *name, phys_addr_t *phys);
 struct folio *kho_restore_folio(phys_addr_t phys);
+long kho_restore_folios(phys_addr_t phys, unsigned int order,
+			unsigned long nr, struct folio **folios);
 int kho_restore_phys(phys_addr_t phys, size_t size);
 int kho_block_size(phys_addr_t phys, size_t *size);
 void kho_release_unclaimed(void);
@@ -67,6 +69,11 @@ static inline bool kho_is_handover_boot(void) { return false; }
 static inline bool kho_handover_offered(void) { return false; }
 static inline int kho_find_fdt(const char *name, phys_addr_t *phys) { return -ENOENT; }
 static inline struct folio *kho_restore_folio(phys_addr_t phys) { return NULL; }
+static inline long kho_restore_folios(phys_addr_t phys, unsigned int order,
+				      unsigned long nr, struct folio **folios)
+{
+	return -ENOENT;
+}
 static inline int kho_restore_phys(phys_addr_t phys, size_t size) { return -ENOENT; }
 static inline int kho_block_size(phys_addr_t phys, size_t *size) { return -ENOENT; }
 static inline void kho_release_unclaimed(void) { }

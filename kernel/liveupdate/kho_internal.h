@@ -124,6 +124,8 @@ void kho_tracker_init(struct kho_tracker *t);
 void kho_tracker_destroy(struct kho_tracker *t);
 int kho_tracker_add(struct kho_tracker *t, unsigned long pfn,
 		    unsigned int order);
+int kho_tracker_add_run(struct kho_tracker *t, unsigned long pfn,
+			unsigned int order, unsigned long nr);
 bool kho_tracker_has(struct kho_tracker *t, unsigned long pfn,
 		     unsigned int order);
 unsigned int kho_block_order(unsigned long pfn, unsigned long end);

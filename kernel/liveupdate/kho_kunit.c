@@ -100,6 +100,57 @@ static void kho_tracker_lookup_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kho_tracker_nr_pages(t), 1UL);
 	kho_tracker_destroy(t);
 }
+/*
+ * A run is added as a whole or not at all: every overlap with what is
+ * tracked, in any order and anywhere in the run (also across a bitmap
+ * block), refuses it and leaves the tracker as it was.
+ */
+static void kho_tracker_run_test(struct kunit *test)
+{
+	struct kho_tracker *t = kho_kunit_tracker(test);
+	unsigned long base = MIB_PFN(64), edge = 2 * KHO_BM_BITS;
+	unsigned long i;
+
+	KUNIT_EXPECT_EQ(test, kho_tracker_add_run(t, base, 0, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_tracker_add_run(t, base + 1, 1, 4), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kho_tracker_add_run(t, ULONG_MAX - 3, 0, 8),
+			-EINVAL);
+
+	/* Lone folios at the far end of runs that come later. */
+	KUNIT_ASSERT_EQ(test, kho_tracker_add(t, base + 99, 0), 0);
+	KUNIT_ASSERT_EQ(test, kho_tracker_add(t, edge + 40, 3), 0);
+	KUNIT_ASSERT_EQ(test, kho_tracker_add(t, base + 1024, 9), 0);
+
+	KUNIT_EXPECT_EQ(test, kho_tracker_add_run(t, base, 0, 100), -EEXIST);
+	KUNIT_EXPECT_EQ(test, kho_tracker_add_run(t, base + 64, 5, 2), -EEXIST);
+	/* 64 pages either side of a bitmap block's edge, the order-3 one in */
+	KUNIT_EXPECT_EQ(test, kho_tracker_add_run(t, edge - 64, 0, 128),
+			-EEXIST);
+	/* small folios running into the order-9 one */
+	KUNIT_EXPECT_EQ(test, kho_tracker_add_run(t, base + 512, 1, 257),
+			-EEXIST);
+	/* a large folio over small ones */
+	KUNIT_EXPECT_EQ(test, kho_tracker_add_run(t, base, 10, 1), -EEXIST);
+	KUNIT_EXPECT_EQ(test, kho_tracker_nr_pages(t), 1UL + 8 + 512);
+
+	/* What fits: 99 pages, and a run over the block edge. */
+	KUNIT_EXPECT_EQ(test, kho_tracker_add_run(t, base, 0, 99), 0);
+	KUNIT_EXPECT_EQ(test, kho_tracker_add_run(t, edge - 64, 0, 104), 0);
+	KUNIT_EXPECT_EQ(test, kho_tracker_add_run(t, base + 512, 1, 256), 0);
+	for (i = 0; i < 99; i++)
+		KUNIT_EXPECT_TRUE(test, kho_tracker_has(t, base + i, 0));
+	for (i = edge - 64; i < edge + 40; i++)
+		KUNIT_EXPECT_TRUE(test, kho_tracker_has(t, i, 0));
+	KUNIT_EXPECT_FALSE(test, kho_tracker_has(t, edge + 48, 0));
+	KUNIT_EXPECT_EQ(test, t->nr_folios[0], 99UL + 104 + 1);
+	KUNIT_EXPECT_EQ(test, t->nr_folios[1], 256UL);
+	KUNIT_EXPECT_EQ(test, kho_tracker_nr_pages(t),
+			100UL + 104 + 8 + 512 + 512);
+	KUNIT_EXPECT_EQ(test, kho_tracker_remove(t, edge, 0), 0);
+	KUNIT_EXPECT_EQ(test, kho_tracker_remove(t, edge, 0), -ENOENT);
+	kho_tracker_destroy(t);
+}
+
 
 static void kho_serialize_test(struct kunit *test)
 {
@@ -379,6 +430,7 @@ static void kho_crc_test(struct kunit *test)
 static struct kunit_case kho_kunit_cases[] = {
 	KUNIT_CASE(kho_tracker_overlap_test),
 	KUNIT_CASE(kho_tracker_lookup_test),
+	KUNIT_CASE(kho_tracker_run_test),
 	KUNIT_CASE(kho_serialize_test),
 	KUNIT_CASE(kho_check_good_test),
 	KUNIT_CASE(kho_check_bad_test),

@@ -182,7 +182,7 @@ EXPORT_SYMBOL_GPL(kho_preserve_folio);
  */
 int kho_preserve_folios(struct folio **folios, unsigned int nr)
 {
-	unsigned long pfn, first;
+	unsigned long first;
 	unsigned int order, i;
 	int err;
 
@@ -203,17 +203,11 @@ int kho_preserve_folios(struct folio **folios, unsigned int nr)
 	if (!err)
 		err = kho_check_out_ram(PFN_PHYS(first),
 					(u64)nr << (PAGE_SHIFT + order));
-	for (i = 0; !err && i < nr; i++)
-		err = kho_tracker_add(&kho_out_tracker,
-				      first + ((unsigned long)i << order), order);
-	if (err) {
-		/* The folios before the one refused: forget them again. */
-		for (pfn = first; i-- > 1; pfn += 1UL << order)
-			WARN_ON(kho_tracker_remove(&kho_out_tracker, pfn, order));
-	} else {
+	if (!err)
+		err = kho_tracker_add_run(&kho_out_tracker, first, order, nr);
+	if (!err)
 		for (i = 0; i < nr; i++)
 			folio_get(folios[i]);
-	}
 	mutex_unlock(&kho_out_lock);
 	return err;
 }

@@ -307,6 +307,97 @@ out:
 }
 EXPORT_SYMBOL_GPL(kho_find_fdt);
 
+/*
+ * Every page of a preserved folio was reserved in early boot and has been
+ * nobody's since. One that is not reserved any more is in use by this
+ * kernel: handing it out would give one page two owners. Returns the
+ * index of the first such page of the @nr at @page, or @nr.
+ */
+static unsigned long kho_first_in_use(struct page *page, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		if (!PageReserved(page + i))
+			break;
+	return i;
+}
+
+/*
+ * Make the folio of @order at @page, whose pages kho_first_in_use()
+ * found reserved, a folio of refcount one, in one pass over its pages.
+ */
+static void kho_make_folio(struct page *page, unsigned int order)
+{
+	unsigned long i, nr = 1UL << order;
+
+	kho_unreserve_page(page, 1);
+	if (order)
+		__SetPageHead(page);
+	for (i = 1; i < nr; i++) {
+		kho_unreserve_page(page + i, 0);
+		prep_compound_tail(page, i);
+	}
+	if (order)
+		prep_compound_head(page, order);
+	/* Reserved at boot, never allocated: there is no allocation tag. */
+	clear_page_tag_ref(page);
+}
+
+/*
+ * Restore up to @nr folios from @phys on, all of @order (any order if
+ * @order is negative, then @nr is 1), as far as they are one run of the
+ * map that KHO still owns entirely. Returns how many, or -errno with
+ * *@why saying what is wrong with the first.
+ */
+static long kho_restore_locked(phys_addr_t phys, int order, unsigned long nr,
+			       struct folio **folios, const char **why)
+{
+	const struct kho_mem_run *r;
+	unsigned long idx, end, i, pages, in_use;
+	struct page *page;
+	int err;
+
+	lockdep_assert_held(&kho_in_lock);
+	err = kho_in_ready(why);
+	if (err)
+		return err;
+	err = kho_in_block(phys, why, &idx, &r);
+	if (err < 0)
+		return err;
+	if (order >= 0 && err != order) {
+		*why = "a preserved folio of another order";
+		return -EINVAL;
+	}
+	order = err;
+	/* The folios left in this run of the map, still owned. */
+	end = idx + (((u64)r->count << (r->order + PAGE_SHIFT)) -
+		     (phys - r->phys)) / (PAGE_SIZE << order);
+	end = find_next_zero_bit(kho_in.owned, min(end, idx + nr), idx);
+	nr = end - idx;
+	page = pfn_to_page(PHYS_PFN(phys));
+	/* One zone's managed count at a time: a folio is in one zone. */
+	nr = min(nr, (zone_end_pfn(page_zone(page)) - PHYS_PFN(phys)) >> order);
+	pages = nr << order;
+	in_use = kho_first_in_use(page, pages);
+	if (in_use < (1UL << order)) {
+		*why = "a page of it is in use by this kernel";
+		return -EBUSY;
+	}
+	nr = in_use >> order;
+	pages = nr << order;
+
+	bitmap_clear(kho_in.owned, idx, nr);
+	for (i = 0; i < nr; i++) {
+		kho_make_folio(page + (i << order), order);
+		folios[i] = page_folio(page + (i << order));
+	}
+	kho_fix_pageblocks(r, PHYS_PFN(phys), pages);
+	adjust_managed_page_count(page, pages);
+	kho_in.restored_pages += pages;
+	return nr;
+}
+
 /**
  * kho_restore_folio() - take back a folio the previous kernel preserved
  * @phys: physical address of the folio; must be exactly where a preserved
@@ -318,55 +409,64 @@ EXPORT_SYMBOL_GPL(kho_find_fdt);
  * after the folio was freed and its pages reused.
  *
  * Return: the folio, or NULL (with a log line saying why) if @phys is not
- * a preserved folio that KHO still owns.
+ * a preserved folio that KHO still owns, or a page of it is in use.
  */
 struct folio *kho_restore_folio(phys_addr_t phys)
 {
-	const struct kho_mem_run *run;
-	const char *why = NULL;
-	unsigned long i, nr, idx;
-	struct page *page;
-	int order;
+	struct folio *folio;
+	const char *why;
+	long got;
 
 	mutex_lock(&kho_in_lock);
-	order = kho_in_ready(&why);
-	if (order >= 0)
-		order = kho_in_block(phys, &why, &idx, &run);
-	if (order < 0) {
-		mutex_unlock(&kho_in_lock);
+	got = kho_restore_locked(phys, -1, 1, &folio, &why);
+	mutex_unlock(&kho_in_lock);
+	if (got < 0) {
 		pr_warn_ratelimited("cannot restore folio at %pa: %s\n",
 				    &phys, why);
 		return NULL;
 	}
-	page = pfn_to_page(PHYS_PFN(phys));
-	nr = 1UL << order;
-	/*
-	 * Every page of a preserved folio was reserved in early boot and has
-	 * been nobody's since. One that is not reserved any more is in use
-	 * by this kernel: handing it out would give one page two owners.
-	 */
-	for (i = 0; i < nr; i++) {
-		if (!PageReserved(page + i)) {
-			mutex_unlock(&kho_in_lock);
-			pr_err("cannot restore folio at %pa: page %lu of it is in use by this kernel\n",
-			       &phys, i);
-			return NULL;
-		}
-	}
-	__clear_bit(idx, kho_in.owned);
-	for (i = 0; i < nr; i++)
-		kho_unreserve_page(page + i, i ? 0 : 1);
-	if (order)
-		prep_compound_page(page, order);
-	/* Reserved at boot, never allocated: there is no allocation tag. */
-	clear_page_tag_ref(page);
-	kho_fix_pageblocks(run, PHYS_PFN(phys), nr);
-	adjust_managed_page_count(page, nr);
-	kho_in.restored_pages += nr;
-	mutex_unlock(&kho_in_lock);
-	return page_folio(page);
+	return folio;
 }
 EXPORT_SYMBOL_GPL(kho_restore_folio);
+
+/**
+ * kho_restore_folios() - take back folios preserved as a contiguous run
+ * @phys: physical address of the first folio
+ * @order: the order every folio was preserved with
+ * @nr: number of folios wanted, each starting where the one before ends
+ * @folios: where to store the folios restored
+ *
+ * The same as kho_restore_folio() on each folio, in order, under one
+ * lookup and one hold of KHO's lock, with the memory accounting done
+ * once: for the many small folios of a large preserved buffer. It stops
+ * early where the handover map's run ends, or at a folio it would
+ * refuse; the caller goes on from there with another call, which then
+ * restores the next folio or says why not. A folio of another order is
+ * refused before anything is taken.
+ *
+ * Return: how many folios, from the first on, were restored (at least
+ * one); -ENOENT if @phys is not preserved or there is no handover (any
+ * more); -EINVAL if it is not the start of a preserved folio of @order;
+ * -EBUSY if that folio was already restored or a page of it is in use
+ * by this kernel; -ENOMEM. Errors are logged.
+ */
+long kho_restore_folios(phys_addr_t phys, unsigned int order,
+			unsigned long nr, struct folio **folios)
+{
+	const char *why;
+	long got;
+
+	if (!nr || order > MAX_PAGE_ORDER)
+		return -EINVAL;
+	mutex_lock(&kho_in_lock);
+	got = kho_restore_locked(phys, order, nr, folios, &why);
+	mutex_unlock(&kho_in_lock);
+	if (got < 0)
+		pr_warn_ratelimited("cannot restore folio at %pa: %s\n",
+				    &phys, why);
+	return got;
+}
+EXPORT_SYMBOL_GPL(kho_restore_folios);
 
 /**
  * kho_block_size() - size of a preserved folio before restoring it

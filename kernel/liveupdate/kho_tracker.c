@@ -132,6 +132,87 @@ bool kho_tracker_has(struct kho_tracker *t, unsigned long pfn,
 	return kho_bm_any(t, order, pfn >> order, 1);
 }
 
+/* The bitmap of @order with key @key, allocated if there is none yet. */
+static unsigned long *kho_bm_get(struct kho_tracker *t, unsigned int order,
+				 unsigned long key)
+{
+	unsigned long *bm = kho_bm_lookup(t, order, key);
+	int err;
+
+	if (bm)
+		return bm;
+	bm = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!bm)
+		return NULL;
+	err = xa_err(xa_store(&t->bitmaps[order], key, bm, GFP_KERNEL));
+	if (err) {
+		kfree(bm);
+		return NULL;
+	}
+	return bm;
+}
+
+/**
+ * kho_tracker_add_run() - record a physically contiguous run of folios
+ * @t: the tracker
+ * @pfn: first page frame of the run, aligned to 2^@order
+ * @order: order of every folio of the run
+ * @nr: number of folios, at least one
+ *
+ * The same as kho_tracker_add() on each folio of the run, at the cost of
+ * one check per order and bitmap rather than per folio: the overlap check
+ * looks for any tracked bit in the run's range in each order, and the run
+ * is marked with bitmap_set(). All or nothing: on failure the tracker is
+ * as it was, apart from empty bitmaps it may keep.
+ *
+ * Return: 0 on success; -EINVAL for a bad order, alignment or length;
+ * -EEXIST if any page of the run is already tracked (in any order);
+ * -ENOMEM.
+ */
+int kho_tracker_add_run(struct kho_tracker *t, unsigned long pfn,
+			unsigned int order, unsigned long nr)
+{
+	unsigned long first, last, idx, left;
+	unsigned int o;
+
+	if (order > MAX_PAGE_ORDER || !IS_ALIGNED(pfn, 1UL << order) || !nr ||
+	    nr > (ULONG_MAX >> order) || pfn + (nr << order) - 1 < pfn)
+		return -EINVAL;
+	first = pfn;
+	last = pfn + (nr << order) - 1;
+
+	/*
+	 * Refuse overlaps here, so that the serialized map is always free
+	 * of them: the next kernel rejects a map with an overlap as a whole.
+	 */
+	for (o = 0; o < NR_PAGE_ORDERS; o++)
+		if (kho_bm_any(t, o, first >> o, (last >> o) - (first >> o) + 1))
+			return -EEXIST;
+
+	/* Every bitmap first, so that running out of memory changes nothing. */
+	idx = pfn >> order;
+	for (left = nr; left; ) {
+		unsigned long n = min(left, KHO_BM_BITS - idx % KHO_BM_BITS);
+
+		if (!kho_bm_get(t, order, idx / KHO_BM_BITS))
+			return -ENOMEM;
+		idx += n;
+		left -= n;
+	}
+	idx = pfn >> order;
+	for (left = nr; left; ) {
+		unsigned long n = min(left, KHO_BM_BITS - idx % KHO_BM_BITS);
+
+		bitmap_set(kho_bm_lookup(t, order, idx / KHO_BM_BITS),
+			   idx % KHO_BM_BITS, n);
+		idx += n;
+		left -= n;
+	}
+	t->nr_folios[order] += nr;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(kho_tracker_add_run);
+
 /**
  * kho_tracker_add() - record a folio as preserved
  * @t: the tracker
@@ -144,41 +225,7 @@ bool kho_tracker_has(struct kho_tracker *t, unsigned long pfn,
 int kho_tracker_add(struct kho_tracker *t, unsigned long pfn,
 		    unsigned int order)
 {
-	struct xarray *xa;
-	unsigned long idx, *bm;
-	unsigned int o;
-	int err;
-
-	if (order > MAX_PAGE_ORDER || !IS_ALIGNED(pfn, 1UL << order))
-		return -EINVAL;
-
-	/*
-	 * Refuse overlaps here, so that the serialized map is always free
-	 * of them: the next kernel rejects a map with an overlap as a whole.
-	 */
-	for (o = 0; o < NR_PAGE_ORDERS; o++) {
-		unsigned long nr = o < order ? 1UL << (order - o) : 1;
-
-		if (kho_bm_any(t, o, pfn >> o, nr))
-			return -EEXIST;
-	}
-
-	xa = &t->bitmaps[order];
-	idx = pfn >> order;
-	bm = kho_bm_lookup(t, order, idx / KHO_BM_BITS);
-	if (!bm) {
-		bm = kzalloc(PAGE_SIZE, GFP_KERNEL);
-		if (!bm)
-			return -ENOMEM;
-		err = xa_err(xa_store(xa, idx / KHO_BM_BITS, bm, GFP_KERNEL));
-		if (err) {
-			kfree(bm);
-			return err;
-		}
-	}
-	__set_bit(idx % KHO_BM_BITS, bm);
-	t->nr_folios[order]++;
-	return 0;
+	return kho_tracker_add_run(t, pfn, order, 1);
 }
 EXPORT_SYMBOL_IF_KUNIT(kho_tracker_add);
 
