@@ -527,9 +527,9 @@ static unsigned long memfd_luo_alloced(struct inode *inode)
 /*
  * Up to a batch of the file's folios from *@next to @last, each with a
  * reference, as filemap_get_folios() gets them, and *@next moved past
- * them. The walk steps from slot to slot within an xarray node without
- * starting a search for every folio: most of the cost of preserving a
- * file of small folios is finding them.
+ * them. xas_for_each() steps to the next slot of a node inline, where
+ * filemap_get_folios() calls xas_find() for every folio: most of the
+ * cost of preserving a file of small folios is finding them.
  */
 static unsigned int memfd_luo_get_folios(struct address_space *mapping,
 					 pgoff_t *next, pgoff_t last,

@@ -33,12 +33,16 @@ struct shmem_kunit {
 	unsigned int nr;
 };
 
+/* Also after a failed init: KUnit calls both. */
 static void shmem_kunit_exit(struct kunit *test)
 {
 	struct shmem_kunit *sk = test->priv;
 
+	if (!sk)
+		return;
 	if (!IS_ERR_OR_NULL(sk->file))
 		fput(sk->file);
+	sk->file = NULL;
 	while (sk->nr)
 		folio_put(sk->folios[--sk->nr]);
 }
@@ -46,6 +50,7 @@ static void shmem_kunit_exit(struct kunit *test)
 static int shmem_kunit_init(struct kunit *test)
 {
 	struct shmem_kunit *sk = kunit_kzalloc(test, sizeof(*sk), GFP_KERNEL);
+	struct folio *folio;
 
 	if (!sk)
 		return -ENOMEM;
@@ -55,12 +60,11 @@ static int shmem_kunit_init(struct kunit *test)
 				    VM_NORESERVE);
 	if (IS_ERR(sk->file))
 		return PTR_ERR(sk->file);
-	for (sk->nr = 0; sk->nr < SHMEM_KUNIT_FOLIOS; sk->nr++) {
-		sk->folios[sk->nr] = folio_alloc(GFP_KERNEL, 0);
-		if (!sk->folios[sk->nr]) {
-			shmem_kunit_exit(test);
+	while (sk->nr < SHMEM_KUNIT_FOLIOS) {
+		folio = folio_alloc(GFP_KERNEL, 0);
+		if (!folio)
 			return -ENOMEM;
-		}
+		sk->folios[sk->nr++] = folio;
 	}
 	return 0;
 }
@@ -147,9 +151,10 @@ static void shmem_insert_conflict_test(struct kunit *test)
 }
 
 /*
- * 200 folios from slot 100: across three xarray nodes, none of which
- * exists yet, and across more than one hold of the page cache lock; and
- * a taken slot deep in the second hold.
+ * Long batches: 199 folios from slot 300 stop at slot 390, taken, in
+ * their second hold of the page cache lock, after crossing into the
+ * node of slots 320-383; the 109 left go in from slot 100, across two
+ * nodes that do not exist yet and two holds of the lock.
  */
 static void shmem_insert_long_test(struct kunit *test)
 {
@@ -208,6 +213,7 @@ static struct kunit_suite shmem_insert_suite = {
 	.exit = shmem_kunit_exit,
 	.test_cases = shmem_insert_cases,
 };
+
 kunit_test_suite(shmem_insert_suite);
 
 MODULE_DESCRIPTION("KUnit tests for shmem_insert_folios()");

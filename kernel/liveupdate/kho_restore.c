@@ -310,21 +310,24 @@ EXPORT_SYMBOL_GPL(kho_find_fdt);
 /*
  * Every page of a preserved folio was reserved in early boot and has been
  * nobody's since. One that is not reserved any more is in use by this
- * kernel: handing it out would give one page two owners. Returns the
- * index of the first such page of the @nr at @page, or @nr.
+ * kernel: handing it out would give one page two owners.
  */
-static unsigned long kho_first_in_use(struct page *page, unsigned long nr)
+static bool kho_folio_in_use(struct page *page, unsigned int order,
+			     unsigned long *which)
 {
 	unsigned long i;
 
-	for (i = 0; i < nr; i++)
-		if (!PageReserved(page + i))
-			break;
-	return i;
+	for (i = 0; i < (1UL << order); i++) {
+		if (!PageReserved(page + i)) {
+			*which = i;
+			return true;
+		}
+	}
+	return false;
 }
 
 /*
- * Make the folio of @order at @page, whose pages kho_first_in_use()
+ * Make the folio of @order at @page, whose pages kho_folio_in_use()
  * found reserved, a folio of refcount one, in one pass over its pages.
  */
 static void kho_make_folio(struct page *page, unsigned int order)
@@ -347,15 +350,17 @@ static void kho_make_folio(struct page *page, unsigned int order)
 /*
  * Restore up to @nr folios from @phys on, all of @order (any order if
  * @order is negative, then @nr is 1), as far as they are one run of the
- * map that KHO still owns entirely. Returns how many, or -errno with
- * *@why saying what is wrong with the first.
+ * map that KHO still owns, in one zone, with no page in use. Returns how
+ * many, or -errno with *@why saying what is wrong with the first (NULL:
+ * logged already).
  */
 static long kho_restore_locked(phys_addr_t phys, int order, unsigned long nr,
 			       struct folio **folios, const char **why)
 {
 	const struct kho_mem_run *r;
-	unsigned long idx, end, i, pages, in_use;
+	unsigned long idx, end, i, pages;
 	struct page *page;
+	struct zone *zone;
 	int err;
 
 	lockdep_assert_held(&kho_in_lock);
@@ -373,24 +378,40 @@ static long kho_restore_locked(phys_addr_t phys, int order, unsigned long nr,
 	/* The folios left in this run of the map, still owned. */
 	end = idx + (((u64)r->count << (r->order + PAGE_SHIFT)) -
 		     (phys - r->phys)) / (PAGE_SIZE << order);
-	end = find_next_zero_bit(kho_in.owned, min(end, idx + nr), idx);
-	nr = end - idx;
+	nr = min(nr, end - idx);
+	nr = find_next_zero_bit(kho_in.owned, idx + nr, idx) - idx;
+
+	/*
+	 * Up to the first folio with a page in use, or in another zone than
+	 * the first (each zone has its own managed count). Folios are
+	 * reached by frame: struct pages are contiguous only in a section.
+	 */
 	page = pfn_to_page(PHYS_PFN(phys));
-	/* One zone's managed count at a time: a folio is in one zone. */
-	nr = min(nr, (zone_end_pfn(page_zone(page)) - PHYS_PFN(phys)) >> order);
-	pages = nr << order;
-	in_use = kho_first_in_use(page, pages);
-	if (in_use < (1UL << order)) {
-		*why = "a page of it is in use by this kernel";
-		return -EBUSY;
+	zone = page_zone(page);
+	for (i = 0; i < nr; i++) {
+		unsigned long pfn = PHYS_PFN(phys) + (i << order), which;
+		struct page *head = pfn_to_page(pfn);
+
+		if (i && page_zone(head) != zone)
+			break;
+		if (kho_folio_in_use(head, order, &which)) {
+			if (i)
+				break;
+			pr_err("cannot restore folio at %pa: page %lu of it is in use by this kernel\n",
+			       &phys, which);
+			*why = NULL;
+			return -EBUSY;
+		}
 	}
-	nr = in_use >> order;
+	nr = i;
 	pages = nr << order;
 
 	bitmap_clear(kho_in.owned, idx, nr);
 	for (i = 0; i < nr; i++) {
-		kho_make_folio(page + (i << order), order);
-		folios[i] = page_folio(page + (i << order));
+		struct page *head = pfn_to_page(PHYS_PFN(phys) + (i << order));
+
+		kho_make_folio(head, order);
+		folios[i] = page_folio(head);
 	}
 	kho_fix_pageblocks(r, PHYS_PFN(phys), pages);
 	adjust_managed_page_count(page, pages);
@@ -421,8 +442,9 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 	got = kho_restore_locked(phys, -1, 1, &folio, &why);
 	mutex_unlock(&kho_in_lock);
 	if (got < 0) {
-		pr_warn_ratelimited("cannot restore folio at %pa: %s\n",
-				    &phys, why);
+		if (why)
+			pr_warn_ratelimited("cannot restore folio at %pa: %s\n",
+					    &phys, why);
 		return NULL;
 	}
 	return folio;
@@ -439,16 +461,17 @@ EXPORT_SYMBOL_GPL(kho_restore_folio);
  * The same as kho_restore_folio() on each folio, in order, under one
  * lookup and one hold of KHO's lock, with the memory accounting done
  * once: for the many small folios of a large preserved buffer. It stops
- * early where the handover map's run ends, or at a folio it would
- * refuse; the caller goes on from there with another call, which then
- * restores the next folio or says why not. A folio of another order is
- * refused before anything is taken.
+ * early where the handover map's run ends, where the next folio lies in
+ * another zone, or at a folio it would refuse; the caller goes on from
+ * there with another call, which then restores the next folio or says
+ * why not. A folio of another order is refused before anything is taken.
  *
  * Return: how many folios, from the first on, were restored (at least
- * one); -ENOENT if @phys is not preserved or there is no handover (any
- * more); -EINVAL if it is not the start of a preserved folio of @order;
- * -EBUSY if that folio was already restored or a page of it is in use
- * by this kernel; -ENOMEM. Errors are logged.
+ * one); -EINVAL if @nr is 0 or @order too large; and, with a log line:
+ * -ENOENT if @phys is not preserved or there is no handover (any more);
+ * -EINVAL if it is not the start of a preserved folio of @order; -EBUSY
+ * if that folio was already restored or a page of it is in use by this
+ * kernel; -ENOMEM.
  */
 long kho_restore_folios(phys_addr_t phys, unsigned int order,
 			unsigned long nr, struct folio **folios)
@@ -461,7 +484,7 @@ long kho_restore_folios(phys_addr_t phys, unsigned int order,
 	mutex_lock(&kho_in_lock);
 	got = kho_restore_locked(phys, order, nr, folios, &why);
 	mutex_unlock(&kho_in_lock);
-	if (got < 0)
+	if (got < 0 && why)
 		pr_warn_ratelimited("cannot restore folio at %pa: %s\n",
 				    &phys, why);
 	return got;
