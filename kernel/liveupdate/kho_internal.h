@@ -258,6 +258,8 @@ extern const char * const kho_corrupt_names[KHO_NR_CORRUPTIONS];
 
 /* kho_restore.c */
 const void *kho_in_fdt(void);
+bool kho_make_folio(struct page *page, unsigned int order,
+		    unsigned long *which);
 
 /* kho_preserve.c */
 int kho_check_out_meta(phys_addr_t phys, u64 size);

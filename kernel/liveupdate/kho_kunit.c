@@ -12,10 +12,14 @@
  * runs split across chunks, the checks the next kernel applies to every
  * run and to the metadata blocks (root FDT and map chunks) that must not
  * overlap each other, the runs, or memory already in use, and the
- * checksum over the chunks.
+ * checksum over the chunks. One test touches real struct pages: it dresses
+ * a block it allocated as early boot leaves a preserved folio (every page
+ * reserved) and has KHO make a folio of it, or refuse to when a page is
+ * in use.
  */
 
 #include <kunit/test.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 
 #include "kho_internal.h"
@@ -429,6 +433,84 @@ static void kho_crc_test(struct kunit *test)
 	KUNIT_EXPECT_NE(test, crc, kho_mem_map_crc(two, 2));
 }
 
+/* Leave @nr pages as early boot leaves the pages of a preserved folio. */
+static void kho_kunit_reserve(struct page *page, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		set_page_count(page + i, 1);
+		__SetPageReserved(page + i);
+		INIT_LIST_HEAD(&page[i].lru);
+	}
+}
+
+static void kho_kunit_expect_reserved(struct kunit *test, struct page *page,
+				      unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		KUNIT_EXPECT_TRUE(test, PageReserved(page + i));
+		KUNIT_EXPECT_EQ(test, page_ref_count(page + i), 1);
+		KUNIT_EXPECT_FALSE(test, PageHead(page + i));
+		KUNIT_EXPECT_FALSE(test, PageTail(page + i));
+		KUNIT_EXPECT_NULL(test, page[i].mapping);
+	}
+}
+
+static void kho_make_folio_test(struct kunit *test)
+{
+	const unsigned int order = 3;
+	const unsigned long nr = 1UL << order;
+	unsigned long i, which = ~0UL;
+	struct folio *folio;
+	struct page *page;
+
+	page = alloc_pages(GFP_KERNEL, order);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	kho_kunit_reserve(page, nr);
+
+	/* A page in use: refused, and the pages done so far put back. */
+	__ClearPageReserved(page + 5);
+	KUNIT_EXPECT_FALSE(test, kho_make_folio(page, order, &which));
+	KUNIT_EXPECT_EQ(test, which, 5UL);
+	kho_kunit_expect_reserved(test, page, 5);
+	kho_kunit_expect_reserved(test, page + 6, nr - 6);
+	KUNIT_EXPECT_FALSE(test, PageReserved(page + 5));
+
+	/* The head in use: nothing touched. */
+	__SetPageReserved(page + 5);
+	__ClearPageReserved(page);
+	KUNIT_EXPECT_FALSE(test, kho_make_folio(page, order, &which));
+	KUNIT_EXPECT_EQ(test, which, 0UL);
+	kho_kunit_expect_reserved(test, page + 1, nr - 1);
+
+	/* All reserved: one folio of refcount one. */
+	__SetPageReserved(page);
+	KUNIT_EXPECT_TRUE(test, kho_make_folio(page, order, &which));
+	folio = page_folio(page + nr - 1);
+	KUNIT_EXPECT_PTR_EQ(test, folio, (struct folio *)page);
+	KUNIT_EXPECT_EQ(test, folio_order(folio), order);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 1);
+	for (i = 0; i < nr; i++) {
+		KUNIT_EXPECT_FALSE(test, PageReserved(page + i));
+		KUNIT_EXPECT_EQ(test, page_ref_count(page + i), i ? 0 : 1);
+	}
+	/* The page allocator's own checks of a freed large folio apply. */
+	folio_put(folio);
+
+	/* Order 0. */
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	kho_kunit_reserve(page, 1);
+	KUNIT_EXPECT_TRUE(test, kho_make_folio(page, 0, &which));
+	KUNIT_EXPECT_FALSE(test, PageReserved(page));
+	KUNIT_EXPECT_FALSE(test, PageHead(page));
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
+	put_page(page);
+}
+
 static struct kunit_case kho_kunit_cases[] = {
 	KUNIT_CASE(kho_tracker_overlap_test),
 	KUNIT_CASE(kho_tracker_lookup_test),
@@ -439,6 +521,7 @@ static struct kunit_case kho_kunit_cases[] = {
 	KUNIT_CASE(kho_blocks_test),
 	KUNIT_CASE(kho_check_blocks_runs_test),
 	KUNIT_CASE(kho_crc_test),
+	KUNIT_CASE(kho_make_folio_test),
 	{}
 };
 
