@@ -2,9 +2,11 @@
 # What scratch costs. Stage 1 (kho=on, the default 128 MiB) reports the
 # scratch and CMA sizes and shows that movable allocations (tmpfs pages)
 # do use scratch (at least 32 MiB of it, once the rest of memory is
-# nearly full), so the first kernel does not lose it. Stage 2 boots the
-# same kernel with kho=off and compares MemTotal: what KHO costs in
-# memory the kernel can use at all. The numbers go to the test log.
+# nearly full), so the first kernel does not lose it, and that the next
+# kernel, loaded into scratch, is left out of purgatory's checksum.
+# Stage 2 boots the same kernel with kho=off and compares MemTotal: what
+# KHO costs in memory the kernel can use at all; a kernel it loads there
+# is checksummed. The numbers go to the test log.
 #
 # stages: 2
 # qemu: -m 4G -smp 2
@@ -12,7 +14,10 @@
 # expect: 1 scratch_is_cma
 # expect: 1 movable_allocations_use_scratch
 # expect: 1 kexec_load
+# expect: 1 checksum_skipped_in_scratch
 # expect: 2 memtotal_within_1_percent
+# expect: 2 kexec_load
+# expect: 2 checksum_kept_without_kho
 
 . /luotest/kho.sh
 
@@ -44,8 +49,11 @@ stage1() {
 		tap_fail movable_allocations_use_scratch "CmaFree $free_before -> $free_after kB"
 	fi
 	rm -f /tmp/fill/*
-	luotest_kexec --append "kho=off luotest.memtotal_on=$(meminfo MemTotal)"
+	luotest_kexec --append "kho=off luotest.memtotal_on=$(meminfo MemTotal)" \
+		--last-check checksum_skipped_in_scratch "dmesg | grep -q '$NO_CHECKSUM'"
 }
+
+NO_CHECKSUM='all segments lie in KHO scratch: purgatory does not checksum them'
 
 stage2() {
 	on=$(cmdline_arg luotest.memtotal_on)
@@ -58,4 +66,6 @@ stage2() {
 	else
 		tap_fail memtotal_within_1_percent "kho=on $on kB, kho=off $off kB"
 	fi
+	luotest_kexec --noexec \
+		--last-check checksum_kept_without_kho "! dmesg | grep '$NO_CHECKSUM'"
 }

@@ -44,6 +44,7 @@ void __init kho_memblock_setup(void);
 void __init kho_reserve_scratch(void);
 int kho_locate_mem_hole(struct kexec_buf *kbuf,
 			int (*fits)(struct resource *res, void *arg));
+bool kho_range_in_scratch(phys_addr_t start, size_t size);
 size_t kho_handover_size(void);
 int kho_fill_handover(void *buf, size_t len, phys_addr_t phys);
 int kho_scratch_migratetype(unsigned long pfn, int migratetype);
@@ -84,6 +85,11 @@ static inline int kho_locate_mem_hole(struct kexec_buf *kbuf,
 				      int (*fits)(struct resource *res, void *arg))
 {
 	return 1;
+}
+
+static inline bool kho_range_in_scratch(phys_addr_t start, size_t size)
+{
+	return false;
 }
 
 static inline size_t kho_handover_size(void) { return 0; }

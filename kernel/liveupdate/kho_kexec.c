@@ -104,6 +104,34 @@ int kho_locate_mem_hole(struct kexec_buf *kbuf,
 	return -ENOMEM;
 }
 
+/**
+ * kho_range_in_scratch() - does a physical range lie in this kernel's scratch
+ * @start: physical start
+ * @size: size in bytes
+ *
+ * The scratch regions are where the next kernel is loaded and where it
+ * boots: kexec_file uses this to know that every segment of an image lies
+ * in scratch, which holds only early boot and movable allocations.
+ *
+ * Return: true if KHO is enabled and [@start, @start + @size) lies inside
+ * one scratch region; false otherwise, and for an empty range.
+ */
+bool kho_range_in_scratch(phys_addr_t start, size_t size)
+{
+	unsigned int i;
+
+	if (!kho_is_enabled() || !size || start + size < start)
+		return false;
+	for (i = 0; i < kho_out_nr_scratch; i++) {
+		phys_addr_t base = kho_out_scratch[i].base;
+
+		if (start >= base &&
+		    start + size <= base + kho_out_scratch[i].size)
+			return true;
+	}
+	return false;
+}
+
 static void kho_free_out_chunks(void)
 {
 	unsigned int i;
