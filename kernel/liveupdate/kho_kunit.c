@@ -486,9 +486,9 @@ static void kho_make_folio_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, which, 0UL);
 	kho_kunit_expect_reserved(test, page + 1, nr - 1);
 
-	/* All reserved: one folio of refcount one. */
+	/* All reserved: one folio of refcount one (or no folio to put). */
 	__SetPageReserved(page);
-	KUNIT_EXPECT_TRUE(test, kho_make_folio(page, order, &which));
+	KUNIT_ASSERT_TRUE(test, kho_make_folio(page, order, &which));
 	folio = page_folio(page + nr - 1);
 	KUNIT_EXPECT_PTR_EQ(test, folio, (struct folio *)page);
 	KUNIT_EXPECT_EQ(test, folio_order(folio), order);
@@ -504,7 +504,7 @@ static void kho_make_folio_test(struct kunit *test)
 	page = alloc_page(GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	kho_kunit_reserve(page, 1);
-	KUNIT_EXPECT_TRUE(test, kho_make_folio(page, 0, &which));
+	KUNIT_ASSERT_TRUE(test, kho_make_folio(page, 0, &which));
 	KUNIT_EXPECT_FALSE(test, PageReserved(page));
 	KUNIT_EXPECT_FALSE(test, PageHead(page));
 	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);

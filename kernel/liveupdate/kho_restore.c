@@ -12,6 +12,7 @@
 
 #define pr_fmt(fmt) "KHO: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/kexec_handover.h>
 #include <linux/libfdt.h>
 #include <linux/memblock.h>
@@ -316,18 +317,19 @@ static void kho_unmake_folio(struct page *page, unsigned long done)
 {
 	unsigned long i;
 
+	/* No longer compound first: the reserved flag is for single pages. */
+	if (done)
+		__ClearPageHead(page);
 	for (i = 0; i < done; i++) {
 		struct page *p = page + i;
 
-		__SetPageReserved(p);
-		set_page_count(p, 1);
 		if (i) {
 			p->mapping = NULL;
 			INIT_LIST_HEAD(&p->lru);
 		}
+		set_page_count(p, 1);
+		__SetPageReserved(p);
 	}
-	if (done)
-		__ClearPageHead(page);
 }
 
 /*
@@ -372,6 +374,7 @@ bool kho_make_folio(struct page *page, unsigned int order,
 	clear_page_tag_ref(page);
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(kho_make_folio);
 
 /*
  * Restore up to @nr folios from @phys on, all of @order (any order if
