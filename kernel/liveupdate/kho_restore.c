@@ -317,12 +317,10 @@ static void kho_unmake_folio(struct page *page, unsigned long done)
 {
 	unsigned long i;
 
-	/* No longer compound first: the reserved flag is for single pages. */
-	if (done)
-		__ClearPageHead(page);
 	for (i = 0; i < done; i++) {
 		struct page *p = page + i;
 
+		/* Not a tail first: the reserved flag is for single pages. */
 		if (i) {
 			p->mapping = NULL;
 			INIT_LIST_HEAD(&p->lru);
@@ -355,21 +353,18 @@ bool kho_make_folio(struct page *page, unsigned int order,
 			*which = i;
 			return false;
 		}
-		/* Nobody else can reach it yet: no atomic operation needed. */
-		__ClearPageReserved(p);
-		if (!i) {
-			set_page_count(p, 1);
-			if (order)
-				__SetPageHead(p);
+		kho_unreserve_page(p, i ? 0 : 1);
+		if (!i)
 			continue;
-		}
 		/* Early boot left page->private zero: only the tail fields. */
-		set_page_count(p, 0);
 		p->mapping = TAIL_MAPPING;
 		set_compound_head(p, page);
 	}
-	if (order)
+	/* A head only once every page is in: nothing to undo above. */
+	if (order) {
+		__SetPageHead(page);
 		prep_compound_head(page, order);
+	}
 	/* Reserved at boot, never allocated: there is no allocation tag. */
 	clear_page_tag_ref(page);
 	return true;
