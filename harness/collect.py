@@ -149,6 +149,12 @@ def collect_scenario(res, rundir, scenario_file):
 
     if status == 'timeout':
         res.add(False, '%s: timed out' % name)
+    elif status == 'reset':
+        why = 'a triple fault' if any('Triple fault' in l for l in read('qemu.log')) \
+            else 'not a triple fault QEMU saw'
+        rips = ' '.join(re.findall(r'RIP=([0-9a-f]+)', '\n'.join(read('registers.txt'))))
+        res.add(False, '%s: the machine reset itself with no kernel message '
+                '(%s; RIP of each CPU: %s)' % (name, why, rips or 'unknown'))
     elif status not in ('ok', 'panic'):
         res.add(False, '%s: QEMU run %s' % (name, status))
     for what, rx in KERNEL_TROUBLE:
@@ -158,9 +164,15 @@ def collect_scenario(res, rundir, scenario_file):
 
     docs = stage_docs(tests_log, name)
     seen = {}
+    silent = False
     for stage in range(1, meta['stages'] + 1):
         if stage not in docs:
-            res.add(False, '%s: stage %d did not report' % (name, stage))
+            # The first stage that did not report: say where it stopped.
+            tail = ''
+            if not silent and console:
+                tail = ' (the console ends: %s)' % console[-1].strip()[:160]
+            silent = True
+            res.add(False, '%s: stage %d did not report%s' % (name, stage, tail))
             continue
         for doc in docs[stage]:
             if [l for l in doc if l.strip()] == ['KTAP version 1', '1..0']:

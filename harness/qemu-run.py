@@ -7,9 +7,15 @@ console.log and, prefixed with the host's seconds since QEMU started, to
 console.tlog (the timeline of the demo and the benchmarks). ttyS1 (test
 results) goes to tests.log. A hard timeout kills QEMU, after writing the
 registers of every vCPU (from the monitor on a socket in the output
-directory) to registers.txt, so that a hang says where it hung. The exit
-status and the reason are written to status: ok, timeout, panic or
-qemu-rc-N.
+directory) to registers.txt, so that a hang says where it hung.
+
+A machine that shuts down is paused rather than gone, so that one that
+reset itself without a word (a triple fault of the test kernel, which
+-no-reboot turns into a shutdown) still has its registers: they go to
+registers.txt, QEMU's own account ("Triple fault") to qemu.log, and the
+run's status says reset. A power-off the kernel announced is a normal
+end. The exit status and the reason are written to status: ok, timeout,
+panic, reset or qemu-rc-N.
 """
 
 import argparse
@@ -24,16 +30,20 @@ import time
 PANIC = ('Kernel panic - not syncing', 'Rebooting in', 'reboot: Restarting system')
 
 
-def dump_registers(path, out):
-    """Ask the QEMU monitor at path for every vCPU's registers."""
+POWER_OFF = 'reboot: Power down'
+
+
+def monitor(path, command, wait=3.0):
+    """Send one command to the QEMU monitor at path; return what it said."""
     data = b''
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(2.0)
+            s.settimeout(min(wait, 2.0))
             s.connect(path)
-            s.sendall(b'info registers -a\n')
-            end = time.monotonic() + 3.0
-            while time.monotonic() < end:
+            s.sendall(command.encode() + b'\n')
+            end = time.monotonic() + wait
+            # The banner's prompt, then the one after the answer.
+            while time.monotonic() < end and data.count(b'(qemu) ') < 2:
                 try:
                     chunk = s.recv(65536)
                 except socket.timeout:
@@ -43,8 +53,18 @@ def dump_registers(path, out):
                 data += chunk
     except OSError as e:
         data += ('monitor: %s\n' % e).encode()
+    return data
+
+
+def dump_registers(path, out):
+    """Ask the QEMU monitor at path for every vCPU's registers."""
     with open(out, 'wb') as f:
-        f.write(data)
+        f.write(monitor(path, 'info registers -a'))
+
+
+def shut_down(path):
+    """True once the machine has shut down (and sits paused)."""
+    return b'(shutdown)' in monitor(path, 'info status', wait=0.5)
 
 
 def main():
@@ -66,12 +86,14 @@ def main():
         extra += ['-m', '2G']
     if not any(a == '-smp' for a in extra):
         extra += ['-smp', '2']
-    monitor = os.path.join(args.outdir, 'monitor.sock')
-    if os.path.exists(monitor):
-        os.unlink(monitor)
+    monitor_path = os.path.join(args.outdir, 'monitor.sock')
+    if os.path.exists(monitor_path):
+        os.unlink(monitor_path)
     cmd = ['qemu-system-x86_64', '-accel', accel, '-nodefaults', '-no-reboot',
+           '-action', 'shutdown=pause',
+           '-d', 'cpu_reset', '-D', os.path.join(args.outdir, 'qemu.log'),
            '-display', 'none',
-           '-monitor', 'unix:%s,server=on,wait=off' % monitor,
+           '-monitor', 'unix:%s,server=on,wait=off' % monitor_path,
            '-serial', 'stdio',
            '-serial', 'file:' + os.path.join(args.outdir, 'tests.log'),
            '-kernel', args.kernel, '-initrd', args.initrd,
@@ -85,13 +107,15 @@ def main():
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     status = None
+    last = ''
     buf = b''
     with open(os.path.join(args.outdir, 'console.log'), 'wb') as raw, \
          open(os.path.join(args.outdir, 'console.tlog'), 'w') as tlog:
         def emit(line):
-            nonlocal status
+            nonlocal status, last
             raw.write(line)
             text = line.decode('utf-8', 'replace').rstrip('\r\n')
+            last = text
             tlog.write('%.6f\t%s\n' % (time.monotonic() - start, text))
             if args.echo:
                 print(text, file=sys.stderr)
@@ -102,13 +126,21 @@ def main():
             left = args.timeout - (time.monotonic() - start)
             if left <= 0:
                 status = 'timeout'
-                dump_registers(monitor,
+                dump_registers(monitor_path,
                                os.path.join(args.outdir, 'registers.txt'))
                 proc.kill()
                 break
-            if not sel.select(timeout=min(left, 1.0)):
+            idle = 0.2 if POWER_OFF in last else 1.0
+            if not sel.select(timeout=min(left, idle)):
                 if proc.poll() is not None:
                     break
+                if shut_down(monitor_path):
+                    if status is None and POWER_OFF not in last:
+                        status = 'reset'
+                        dump_registers(monitor_path,
+                                       os.path.join(args.outdir,
+                                                    'registers.txt'))
+                    monitor(monitor_path, 'quit', wait=1.0)
                 continue
             chunk = os.read(proc.stdout.fileno(), 65536)
             if not chunk:

@@ -92,6 +92,12 @@ def cases(tree, real):
            *mk(tests=GOOD_TESTS.replace('ok 1 sub_a', 'ok 1 sub_a # SKIP no device')))
     yield ('timeout_fails', False, 'timed out',
            *mk(tests=GOOD_TESTS, status='timeout 120.0'))
+    yield ('reset_fails', False, 'the machine reset itself',
+           *mk(tests=GOOD_TESTS, status='reset 3.0'))
+    yield ('silent_stage_shows_console_end', False,
+           'stage 2 did not report (the console ends: [ 2.0] last words)',
+           *mk(tests=GOOD_TESTS.split('LUOTEST BEGIN demo stage 2')[0],
+               console='[ 1.0] first\n[ 2.0] last words\n'))
     yield ('panic_fails', False, 'kernel panic',
            *mk(tests=GOOD_TESTS, console='[ 1.0] Kernel panic - not syncing: x\n'))
     yield ('warning_fails', False, 'kernel WARNING',
