@@ -87,6 +87,7 @@ def main():
     if not any(a == '-smp' for a in extra):
         extra += ['-smp', '2']
     monitor_path = os.path.join(args.outdir, 'monitor.sock')
+    registers = os.path.join(args.outdir, 'registers.txt')
     if os.path.exists(monitor_path):
         os.unlink(monitor_path)
     cmd = ['qemu-system-x86_64', '-accel', accel, '-nodefaults', '-no-reboot',
@@ -126,8 +127,7 @@ def main():
             left = args.timeout - (time.monotonic() - start)
             if left <= 0:
                 status = 'timeout'
-                dump_registers(monitor_path,
-                               os.path.join(args.outdir, 'registers.txt'))
+                dump_registers(monitor_path, registers)
                 proc.kill()
                 break
             idle = 0.2 if POWER_OFF in last else 1.0
@@ -137,9 +137,7 @@ def main():
                 if shut_down(monitor_path):
                     if status is None and POWER_OFF not in last:
                         status = 'reset'
-                        dump_registers(monitor_path,
-                                       os.path.join(args.outdir,
-                                                    'registers.txt'))
+                        dump_registers(monitor_path, registers)
                     monitor(monitor_path, 'quit', wait=1.0)
                 continue
             chunk = os.read(proc.stdout.fileno(), 65536)
