@@ -19,6 +19,7 @@ when nothing failed and something passed.
 """
 
 import argparse
+import bisect
 import io
 import os
 import re
@@ -138,6 +139,50 @@ def kernel_boots(console):
     return boots
 
 
+def kernel_symbols(rundir):
+    """The text symbols of the kernel the run booted, as a sorted list of
+    (address, name), from the System.map of its build (build/obj-V for
+    build/bzImage-V, as mkkernel.sh lays them out); [] if not found."""
+    try:
+        cmd = open(os.path.join(rundir, 'qemu.cmd')).read()
+    except OSError:
+        return []
+    m = re.search(r'-kernel (\S+)', cmd)
+    if not m:
+        return []
+    build, image = os.path.split(m.group(1))
+    sysmap = os.path.join(build, image.replace('bzImage', 'obj', 1), 'System.map')
+    syms = []
+    try:
+        for line in open(sysmap):
+            addr, kind, sym = line.split()[:3]
+            if kind in 'tTwW':
+                syms.append((int(addr, 16), sym))
+    except (OSError, ValueError):
+        return []
+    return sorted(syms)
+
+
+def symbolize(rips, console, syms):
+    """Name each kernel RIP as symbol+offset. The kernel is randomized
+    (KASLR): the guest's init logs where _text is in each boot, and the
+    last boot is the one that was running."""
+    text = [int(m.group(1), 16) for l in console
+            for m in [re.search(r'LUOTEST: kernel _text at ([0-9a-f]+)', l)] if m]
+    base = dict((n, a) for a, n in syms).get('_text')
+    out = []
+    for rip in rips:
+        where = rip
+        addr = int(rip, 16)
+        if text and base is not None and addr >= 0xffffffff80000000:
+            addr -= text[-1] - base
+            i = bisect.bisect_right(syms, (addr, '\xff')) - 1
+            if i >= 0 and addr - syms[i][0] < 0x100000:
+                where = '%s (%s+%#x)' % (rip, syms[i][1], addr - syms[i][0])
+        out.append(where)
+    return out
+
+
 def collect_scenario(res, rundir, scenario_file):
     name = os.path.basename(rundir)
     meta = parse_header(scenario_file)
@@ -152,7 +197,9 @@ def collect_scenario(res, rundir, scenario_file):
     elif status == 'reset':
         why = 'a triple fault' if any('Triple fault' in l for l in read('qemu.log')) \
             else 'not a triple fault QEMU saw'
-        rips = ' '.join(re.findall(r'RIP=([0-9a-f]+)', '\n'.join(read('registers.txt'))))
+        rips = ' '.join(symbolize(re.findall(r'RIP=([0-9a-f]+)',
+                                             '\n'.join(read('registers.txt'))),
+                                  console, kernel_symbols(rundir)))
         res.add(False, '%s: the machine reset itself with no kernel message '
                 '(%s; RIP of each CPU: %s)' % (name, why, rips or 'unknown'))
     elif status not in ('ok', 'panic'):

@@ -56,7 +56,8 @@ def run_collector(tree, scen_dir, rundir):
     return p.returncode, p.stdout
 
 
-def make_run(tmp, tests, console='', status='ok 3.0', scenario=SCENARIO):
+def make_run(tmp, tests, console='', status='ok 3.0', scenario=SCENARIO,
+             files=()):
     scen = os.path.join(tmp, 'scen')
     run = os.path.join(tmp, 'runs', 'demo')
     os.makedirs(scen, exist_ok=True)
@@ -68,6 +69,11 @@ def make_run(tmp, tests, console='', status='ok 3.0', scenario=SCENARIO):
         if text is not None:
             with open(os.path.join(run, name), 'w') as f:
                 f.write(text)
+    for name, text in files:
+        path = os.path.join(tmp, name.replace('RUN', run))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w') as f:
+            f.write(text.replace('TMP', tmp))
     return scen, run
 
 
@@ -94,6 +100,14 @@ def cases(tree, real):
            *mk(tests=GOOD_TESTS, status='timeout 120.0'))
     yield ('reset_fails', False, 'the machine reset itself',
            *mk(tests=GOOD_TESTS, status='reset 3.0'))
+    yield ('reset_names_the_rip', False,
+           'RIP of each CPU: ffffffff9a001010 (svm_run+0x10) 0',
+           *mk(tests=GOOD_TESTS, status='reset 3.0',
+               console='[ 1.0] LUOTEST: kernel _text at ffffffff9a000000\n',
+               files=(('RUN/qemu.cmd', 'qemu -kernel TMP/b/bzImage -m 2G'),
+                      ('b/obj/System.map', 'ffffffff81000000 T _text\n'
+                       'ffffffff81001000 T svm_run\n'),
+                      ('RUN/registers.txt', 'RIP=ffffffff9a001010\nRIP=0\n'))))
     yield ('silent_stage_shows_console_end', False,
            'stage 2 did not report (the console ends: [ 2.0] last words)',
            *mk(tests=GOOD_TESTS.split('LUOTEST BEGIN demo stage 2')[0],

@@ -191,6 +191,10 @@ luotest_main() {
 	LUOTEST_STAGE=$(cmdline_arg luotest.stage)
 	LUOTEST_STAGE=${LUOTEST_STAGE:-1}
 	luotest_mark "init stage $LUOTEST_STAGE of $LUOTEST_SCENARIO"
+	# Where KASLR put the kernel, to name the RIPs of a machine that
+	# resets itself (collect.py).
+	text=$(grep -m1 ' _text$' /proc/kallsyms)
+	luotest_mark "kernel _text at ${text%% *}"
 	f=/luotest/scenarios/$LUOTEST_SCENARIO.sh
 	if [ ! -f "$f" ]; then
 		tap_fail "scenario_exists" "no scenario '$LUOTEST_SCENARIO'"
