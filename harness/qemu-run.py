@@ -80,8 +80,15 @@ def main():
     args = ap.parse_args()
 
     os.makedirs(args.outdir, exist_ok=True)
-    accel = os.environ.get('LUO_QEMU_ACCEL', 'tcg')
     extra = shlex.split(args.qemu_args)
+    # A scenario may name its own accelerator ("-accel tcg,thread=single"
+    # in its header); LUO_QEMU_ACCEL overrides every scenario.
+    accel = 'tcg'
+    if '-accel' in extra:
+        at = extra.index('-accel')
+        accel = extra[at + 1]
+        del extra[at:at + 2]
+    accel = os.environ.get('LUO_QEMU_ACCEL', accel)
     if not any(a == '-m' for a in extra):
         extra += ['-m', '2G']
     if not any(a == '-smp' for a in extra):

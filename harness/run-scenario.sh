@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Run one scenario in QEMU: harness/run-scenario.sh NAME [OUTDIR]
 #
-# The scenario's header says how: "# qemu: ARGS" (memory, NUMA, CPUs),
+# The scenario's header says how: "# qemu: ARGS" (memory, NUMA, CPUs, -accel),
 # "# append: ARGS" (kernel command line), "# timeout: SECONDS", and
 # "# kunit: SUITES" (KUnit runs at boot only for scenarios naming suites),
 # "# kernel: VARIANT" (boot build/bzImage-VARIANT, e.g. off, and kexec
