@@ -28,8 +28,11 @@
 # nothing more than before, and the driver binds again from scratch.
 # Stage 5: edu0 goes over running once more, but no driver binds to it
 # (luo_edu.ignore): it keeps running until FINISH, which stops it.
+# Stage 6: with swiotlb forced, edu1's DMA goes through bounce buffers,
+# so dev_liveupdate refuses to keep it running (logged), and its DMA
+# still works.
 #
-# stages: 5
+# stages: 6
 # qemu: -m 1G -device edu,addr=4,dma_mask=0xffffffff -device edu,addr=5,dma_mask=0xffffffff
 # append: kho=on
 # timeout: 240
@@ -89,6 +92,9 @@
 # expect: 5 edu0_still_bus_master
 # expect: 5 finish_5
 # expect: 5 edu0_stopped_at_finish
+# expect: 5 kexec_load
+# expect: 6 bounced_device_refused
+# expect: 6 bounced_dma_works
 
 EDU0=/sys/bus/pci/devices/0000:00:04.0
 EDU1=/sys/bus/pci/devices/0000:00:05.0
@@ -259,4 +265,15 @@ stage5() {
 	tap_check edu0_stopped_at_finish sh -c \
 		"dmesg | grep -q '0000:00:04.0: liveupdate: left running for driver luo_edu, which never reattached: bus mastering off' &&
 		 [ \$(od -An -tx1 -j4 -N1 $EDU0/config | tr -d ' ') = 03 ]"
+
+	# Next: a plain kexec into a kernel that bounces every DMA.
+	luotest_kexec --append "swiotlb=4096,force"
+}
+
+stage6() {
+	tap_check bounced_device_refused sh -c \
+		"! echo 1 > $EDU1/preserve 2>/dev/null && grep -qx 0 $EDU1/preserve &&
+		 dmesg | grep -q '0000:00:05.0: liveupdate: cannot keep running: its DMA may be bounced'"
+	tap_check bounced_dma_works sh -c \
+		"echo 91 > $EDU1/dma && grep -qx 'seed 91 ok' $EDU1/dma"
 }

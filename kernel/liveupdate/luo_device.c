@@ -37,11 +37,13 @@
 #include <linux/debugfs.h>
 #include <linux/dev_liveupdate.h>
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/kexec_handover.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/swiotlb.h>
 #include <linux/uaccess.h>
 
 #include "luo_internal.h"
@@ -127,11 +129,33 @@ static void luo_device_drop_record(struct luo_device *ld)
 	ld->record = NULL;
 }
 
+/*
+ * A device whose DMA the kernel may bounce through swiotlb cannot be kept
+ * running: its transfers land in bounce buffers that nobody preserves and
+ * that, after a KHO boot, lie in scratch, where the next kernel is loaded
+ * (and which purgatory does not hash then, see kexec_file.c). Without an
+ * IOMMU, DMA is bounced when swiotlb is forced for the device or when its
+ * DMA mask cannot reach all of memory. Checked when the device is
+ * preserved and again at PREPARE, as the driver may change its mask.
+ */
+static int luo_device_check_dma(struct device *dev)
+{
+	if (!is_swiotlb_active(dev))
+		return 0;
+	if (!is_swiotlb_force_bounce(dev) && !dma_addressing_limited(dev))
+		return 0;
+	dev_warn(dev, "liveupdate: cannot keep running: its DMA may be bounced through swiotlb\n");
+	return -EOPNOTSUPP;
+}
+
 static int luo_device_prepare(struct luo_participant *p, u64 *data)
 {
 	struct luo_device *ld = luo_device_of(p);
 	int err;
 
+	err = luo_device_check_dma(ld->dev);
+	if (err)
+		return err;
 	ld->driver_data = 0;
 	if (ld->ops->prepare) {
 		err = ld->ops->prepare(ld->dev, &ld->driver_data);
@@ -262,11 +286,12 @@ static void luo_device_release(void *arg)
  * Allowed while LUO is ``normal`` or ``updated``. Must not be called from a
  * LUO callback. Context: process, may sleep.
  *
- * Return: 0; -EOPNOTSUPP if LUO is disabled or @dev is not on a supported
- * bus (PCI); -EINVAL if no driver is bound to @dev or @ops is NULL;
- * -ENAMETOOLONG if the driver's name does not fit the handover record;
- * -EEXIST if @dev is already preserved; -EBUSY while an update is prepared
- * or frozen; -EAGAIN if LUO has not started yet; -ENOMEM.
+ * Return: 0; -EOPNOTSUPP if LUO is disabled, @dev is not on a supported
+ * bus (PCI) or its DMA may be bounced through swiotlb (logged); -EINVAL if
+ * no driver is bound to @dev or @ops is NULL; -ENAMETOOLONG if the
+ * driver's name does not fit the handover record; -EEXIST if @dev is
+ * already preserved; -EBUSY while an update is prepared or frozen; -EAGAIN
+ * if LUO has not started yet; -ENOMEM.
  */
 int dev_liveupdate_preserve(struct device *dev,
 			    const struct dev_liveupdate_ops *ops)
@@ -282,6 +307,9 @@ int dev_liveupdate_preserve(struct device *dev,
 	/* The next kernel gives the device back to a driver of this name. */
 	if (strlen(dev->driver->name) >= LUO_DEVICE_DRIVER_SIZE)
 		return -ENAMETOOLONG;
+	err = luo_device_check_dma(dev);
+	if (err)
+		return err;
 
 	ld = kzalloc(sizeof(*ld), GFP_KERNEL);
 	if (!ld)

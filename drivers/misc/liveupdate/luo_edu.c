@@ -29,7 +29,9 @@
  *
  * The device needs a DMA mask of 32 bits (``-device edu,dma_mask=0xffffffff``):
  * the buffer is allocated below 4 GiB and used without a bounce buffer, so
- * that its physical address is the one the device writes to.
+ * that its physical address is the one the device writes to. Where the
+ * DMA is bounced anyway (``swiotlb=force``) the device works, but LUO
+ * refuses to preserve it.
  *
  * sysfs, in the device's directory: ``regs`` (every register), ``liveness``
  * and ``factorial`` (write a value to the device), ``dma`` (write a seed to
@@ -127,7 +129,8 @@ struct luo_edu_state {
  * @regs: BAR 0
  * @lock: serializes the sysfs files and the LUO callbacks
  * @buffer: the DMA buffer
- * @buffer_dma: its device address, equal to its physical address
+ * @buffer_dma: its device address; a device kept running across a live
+ *	update needs it equal to the physical address
  * @state: while prepared, the preserved page of &struct luo_edu_state
  * @seed: seed of the last transfer started
  * @liveness: last value written to the liveness register
@@ -262,13 +265,24 @@ static int luo_edu_map(struct luo_edu *edu)
 				       DMA_BIDIRECTIONAL);
 	if (dma_mapping_error(dev, edu->buffer_dma))
 		return -ENOMEM;
-	if (edu->buffer_dma != PFN_PHYS(folio_pfn(edu->buffer))) {
-		dma_unmap_page(dev, edu->buffer_dma, folio_size(edu->buffer),
-			       DMA_BIDIRECTIONAL);
-		dev_err(dev, "the DMA buffer is bounced or remapped; it cannot survive a live update\n");
-		return -EOPNOTSUPP;
-	}
 	return 0;
+}
+
+/*
+ * The device reaches the buffer at its physical address, the only address
+ * that means the same in the next kernel. Not so when the DMA is bounced
+ * (swiotlb) or remapped (an IOMMU): the device still works, but it cannot
+ * be kept running across a live update.
+ */
+static bool luo_edu_dma_is_direct(struct luo_edu *edu)
+{
+	return edu->buffer_dma == PFN_PHYS(folio_pfn(edu->buffer));
+}
+
+static void luo_edu_unmap(struct luo_edu *edu)
+{
+	dma_unmap_page(&edu->pdev->dev, edu->buffer_dma,
+		       folio_size(edu->buffer), DMA_BIDIRECTIONAL);
 }
 
 /* devres action, before the buffer goes: no transfer may still target it. */
@@ -285,8 +299,7 @@ static void luo_edu_release_buffer(void *arg)
 {
 	struct luo_edu *edu = arg;
 
-	dma_unmap_page(&edu->pdev->dev, edu->buffer_dma,
-		       folio_size(edu->buffer), DMA_BIDIRECTIONAL);
+	luo_edu_unmap(edu);
 	folio_put(edu->buffer);
 }
 
@@ -310,6 +323,8 @@ static int luo_edu_init_fresh(struct luo_edu *edu)
 		folio_put(edu->buffer);
 		return err;
 	}
+	if (!luo_edu_dma_is_direct(edu))
+		dev_info(dev, "the DMA buffer is bounced or remapped: this device cannot be kept running across a live update\n");
 	if (luo_edu_dma_wait(edu))
 		dev_warn(dev, "a transfer of an earlier owner does not end\n");
 	writel(~0u, edu->regs + EDU_REG_IRQ_ACK);
@@ -365,6 +380,11 @@ static int luo_edu_reattach(struct luo_edu *edu, u64 data)
 		return -ENOENT;
 	}
 	err = luo_edu_map(edu);
+	if (!err && !luo_edu_dma_is_direct(edu)) {
+		luo_edu_unmap(edu);
+		dev_err(dev, "reattach: the DMA buffer is bounced or remapped now; the running device writes to its physical address\n");
+		err = -EOPNOTSUPP;
+	}
 	if (err) {
 		/* The device may still write to it: let the transfer end. */
 		luo_edu_dma_wait(edu);
@@ -393,6 +413,11 @@ static int luo_edu_prepare(struct device *dev, u64 *data)
 	if (edu->fail_prepare) {
 		dev_warn(dev, "prepare fails on request\n");
 		err = -EIO;
+		goto out;
+	}
+	if (!luo_edu_dma_is_direct(edu)) {
+		dev_warn(dev, "cannot hand over a bounced or remapped DMA buffer\n");
+		err = -EOPNOTSUPP;
 		goto out;
 	}
 	edu->state = folio_alloc(GFP_KERNEL | __GFP_ZERO, 0);
