@@ -28,9 +28,12 @@
 # nothing more than before, and the driver binds again from scratch.
 # Stage 5: edu0 goes over running once more, but no driver binds to it
 # (luo_edu.ignore): it keeps running until FINISH, which stops it.
-# Stage 6: with swiotlb forced, edu1's DMA goes through bounce buffers,
-# so dev_liveupdate refuses to keep it running (logged), and its DMA
-# still works.
+# Then edu1 is preserved and the update goes to a kernel that forces
+# swiotlb (edu0 stays ignored).
+# Stage 6: edu1's record is accepted, but its buffer is bounced now, so
+# luo_edu refuses to take it over and initialises it from scratch; with
+# every DMA bounced, dev_liveupdate refuses to keep it running (logged),
+# and its DMA through the bounce buffer works.
 #
 # stages: 6
 # qemu: -m 1G -device edu,addr=4,dma_mask=0xffffffff -device edu,addr=5,dma_mask=0xffffffff
@@ -92,9 +95,12 @@
 # expect: 5 edu0_still_bus_master
 # expect: 5 finish_5
 # expect: 5 edu0_stopped_at_finish
+# expect: 5 arm_update_5
 # expect: 5 kexec_load
+# expect: 6 bounced_reattach_refused
 # expect: 6 bounced_device_refused
 # expect: 6 bounced_dma_works
+# expect: 6 finish_6
 
 EDU0=/sys/bus/pci/devices/0000:00:04.0
 EDU1=/sys/bus/pci/devices/0000:00:05.0
@@ -266,14 +272,21 @@ stage5() {
 		"dmesg | grep -q '0000:00:04.0: liveupdate: left running for driver luo_edu, which never reattached: bus mastering off' &&
 		 [ \$(od -An -tx1 -j4 -N1 $EDU0/config | tr -d ' ') = 03 ]"
 
-	# Next: a plain kexec into a kernel that bounces every DMA.
-	luotest_kexec --append "swiotlb=4096,force"
+	# Next: edu1 goes over to a kernel that bounces every DMA.
+	tap_check arm_update_5 sh -c "echo 1 > $EDU1/preserve"
+	luotest_kexec --update --append "swiotlb=4096,force"
 }
 
 stage6() {
+	tap_check bounced_reattach_refused sh -c \
+		"dmesg | grep -q '0000:00:05.0: reattach: the DMA buffer is bounced or remapped' &&
+		 dmesg | grep -q '0000:00:05.0: initialised from scratch' &&
+		 grep -qx 0 $EDU1/reattached"
 	tap_check bounced_device_refused sh -c \
 		"! echo 1 > $EDU1/preserve 2>/dev/null && grep -qx 0 $EDU1/preserve &&
-		 dmesg | grep -q '0000:00:05.0: liveupdate: cannot keep running: its DMA may be bounced'"
+		 dmesg | grep -q '0000:00:05.0: liveupdate: cannot keep running: its DMA is forced'"
 	tap_check bounced_dma_works sh -c \
-		"echo 91 > $EDU1/dma && grep -qx 'seed 91 ok' $EDU1/dma"
+		"dmesg | grep -q '0000:00:05.0: the DMA buffer is bounced or remapped: this' &&
+		 echo 91 > $EDU1/dma && grep -qx 'seed 91 ok' $EDU1/dma"
+	tap_check finish_6 luoctl finish
 }

@@ -37,7 +37,6 @@
 #include <linux/debugfs.h>
 #include <linux/dev_liveupdate.h>
 #include <linux/device.h>
-#include <linux/dma-mapping.h>
 #include <linux/kexec_handover.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -130,21 +129,20 @@ static void luo_device_drop_record(struct luo_device *ld)
 }
 
 /*
- * A device whose DMA the kernel may bounce through swiotlb cannot be kept
- * running: its transfers land in bounce buffers that nobody preserves and
- * that, after a KHO boot, lie in scratch, where the next kernel is loaded
- * (and which purgatory does not hash then, see kexec_file.c). Without an
- * IOMMU, DMA is bounced when swiotlb is forced for the device or when its
- * DMA mask cannot reach all of memory. Checked when the device is
- * preserved and again at PREPARE, as the driver may change its mask.
+ * A device whose DMA is forced through swiotlb cannot be kept running: its
+ * transfers land in bounce buffers that nobody preserves and that, after a
+ * KHO boot, lie in scratch, where the next kernel is loaded (and which
+ * purgatory does not hash then, see kexec_file.c). Bouncing that depends
+ * on the buffer (a DMA mask that does not reach all of memory) is for the
+ * driver to rule out: an address it hands over must be the physical
+ * address of preserved memory. Checked when the device is preserved and
+ * again at PREPARE.
  */
 static int luo_device_check_dma(struct device *dev)
 {
-	if (!is_swiotlb_active(dev))
+	if (!is_swiotlb_force_bounce(dev))
 		return 0;
-	if (!is_swiotlb_force_bounce(dev) && !dma_addressing_limited(dev))
-		return 0;
-	dev_warn(dev, "liveupdate: cannot keep running: its DMA may be bounced through swiotlb\n");
+	dev_warn(dev, "liveupdate: cannot keep running: its DMA is forced through swiotlb\n");
 	return -EOPNOTSUPP;
 }
 
@@ -287,7 +285,7 @@ static void luo_device_release(void *arg)
  * LUO callback. Context: process, may sleep.
  *
  * Return: 0; -EOPNOTSUPP if LUO is disabled, @dev is not on a supported
- * bus (PCI) or its DMA may be bounced through swiotlb (logged); -EINVAL if
+ * bus (PCI) or its DMA is forced through swiotlb (logged); -EINVAL if
  * no driver is bound to @dev or @ops is NULL; -ENAMETOOLONG if the
  * driver's name does not fit the handover record; -EEXIST if @dev is
  * already preserved; -EBUSY while an update is prepared or frozen; -EAGAIN
@@ -307,14 +305,14 @@ int dev_liveupdate_preserve(struct device *dev,
 	/* The next kernel gives the device back to a driver of this name. */
 	if (strlen(dev->driver->name) >= LUO_DEVICE_DRIVER_SIZE)
 		return -ENAMETOOLONG;
-	err = luo_device_check_dma(dev);
-	if (err)
-		return err;
 
 	ld = kzalloc(sizeof(*ld), GFP_KERNEL);
 	if (!ld)
 		return -ENOMEM;
 	err = luo_device_name(dev, ld->name, sizeof(ld->name));
+	if (err)
+		goto err_free;
+	err = luo_device_check_dma(dev);
 	if (err)
 		goto err_free;
 	ld->dev = dev;

@@ -30,8 +30,8 @@
  * The device needs a DMA mask of 32 bits (``-device edu,dma_mask=0xffffffff``):
  * the buffer is allocated below 4 GiB and used without a bounce buffer, so
  * that its physical address is the one the device writes to. Where the
- * DMA is bounced anyway (``swiotlb=force``) the device works, but LUO
- * refuses to preserve it.
+ * DMA is bounced anyway (``swiotlb=force``) or remapped, the device works,
+ * but preserving it is refused.
  *
  * sysfs, in the device's directory: ``regs`` (every register), ``liveness``
  * and ``factorial`` (write a value to the device), ``dma`` (write a seed to
@@ -39,7 +39,8 @@
  * the second page; read to wait for the transfer and check the page),
  * ``dma_at_freeze`` (the same, but the transfer back starts at the next
  * freeze, so that it runs during the kexec),
- * ``buffer`` (the buffer's physical and device address), ``reattached``,
+ * ``buffer`` (the buffer's device address, which is its physical address
+ * unless the DMA is bounced or remapped), ``reattached``,
  * ``handover`` (what the previous kernel handed over), ``dma_irq``
  * (DMA completions acknowledged here, and the interrupt status found at
  * reattach), ``probe_command`` (the PCI command register as probe found
@@ -387,7 +388,8 @@ static int luo_edu_reattach(struct luo_edu *edu, u64 data)
 	}
 	if (err) {
 		/* The device may still write to it: let the transfer end. */
-		luo_edu_dma_wait(edu);
+		if (luo_edu_dma_wait(edu))
+			pci_clear_master(edu->pdev);
 		folio_put(edu->buffer);
 		return err;
 	}
@@ -705,10 +707,17 @@ static ssize_t preserve_store(struct device *dev,
 	err = kstrtobool(buf, &on);
 	if (err)
 		return err;
-	if (on)
+	if (on) {
 		err = dev_liveupdate_preserve(dev, &luo_edu_ops);
-	else
+		/* LUO refuses forced bouncing; any other is ours to see. */
+		if (!err && !luo_edu_dma_is_direct(edu)) {
+			dev_liveupdate_unpreserve(dev);
+			dev_warn(dev, "cannot preserve: the DMA buffer is bounced or remapped\n");
+			err = -EOPNOTSUPP;
+		}
+	} else {
 		err = dev_liveupdate_unpreserve(dev);
+	}
 	if (!err)
 		WRITE_ONCE(edu->preserved, on);
 	return err ?: count;
