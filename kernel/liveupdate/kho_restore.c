@@ -330,6 +330,30 @@ static void kho_unmake_folio(struct page *page, unsigned long done)
 	}
 }
 
+#ifdef CONFIG_MEM_ALLOC_PROFILING
+/*
+ * A preserved folio was reserved at boot, never allocated, so it has no
+ * allocation tag: mark it as having none, or freeing it later warns. A
+ * page that does have one (the KUnit test makes folios of pages it
+ * allocated) keeps it, or the bytes stay charged to its tag for good.
+ */
+static void kho_mark_untagged(struct page *page)
+{
+	union codetag_ref *ref;
+
+	if (!mem_alloc_profiling_enabled())
+		return;
+	ref = get_page_tag_ref(page);
+	if (!ref)
+		return;
+	if (!ref->ct)
+		set_codetag_empty(ref);
+	put_page_tag_ref(ref);
+}
+#else
+static inline void kho_mark_untagged(struct page *page) { }
+#endif
+
 /*
  * Make the folio of @order at @page a folio of refcount one, in one pass
  * over its pages: a 2 MiB folio has 512 struct pages, a cache line each,
@@ -365,8 +389,7 @@ bool kho_make_folio(struct page *page, unsigned int order,
 		__SetPageHead(page);
 		prep_compound_head(page, order);
 	}
-	/* Reserved at boot, never allocated: there is no allocation tag. */
-	clear_page_tag_ref(page);
+	kho_mark_untagged(page);
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(kho_make_folio);
