@@ -84,11 +84,13 @@ def main():
     # A scenario may name its own accelerator ("-accel tcg,thread=single"
     # in its header); LUO_QEMU_ACCEL overrides every scenario.
     accel = 'tcg'
-    if '-accel' in extra:
+    while '-accel' in extra:
         at = extra.index('-accel')
+        if at + 1 == len(extra):
+            sys.exit('qemu-run: -accel needs a value')
         accel = extra[at + 1]
         del extra[at:at + 2]
-    accel = os.environ.get('LUO_QEMU_ACCEL', accel)
+    accel = os.environ.get('LUO_QEMU_ACCEL') or accel
     if not any(a == '-m' for a in extra):
         extra += ['-m', '2G']
     if not any(a == '-smp' for a in extra):
