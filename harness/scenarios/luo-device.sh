@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # dev_liveupdate on a real PCI device: QEMU's edu device, driven by
-# luo_edu, keeps doing DMA across three live updates. Two edu devices:
-# edu0 (00:04.0) is preserved every time; edu1 (00:05.0) is the control
-# that is not preserved, then preserved with a damaged record, then with
-# a record that names another device.
+# luo_edu, keeps doing DMA across live updates. Two edu devices: edu0
+# (00:04.0) is preserved every time; edu1 (00:05.0) is the control that
+# is not preserved, then preserved with a damaged record, then with a
+# record that names another device, and last goes over to a kernel that
+# bounces every DMA.
 #
 # Stage 1: both start from scratch; a DMA works; a failing device
 # prepare rolls the whole update back; PREPARE then CANCEL, and PREPARE,

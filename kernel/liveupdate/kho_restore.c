@@ -332,13 +332,16 @@ static void kho_unmake_folio(struct page *page, unsigned long done)
 
 #ifdef CONFIG_MEM_ALLOC_PROFILING
 /*
- * A preserved folio was reserved at boot, never allocated, so it has no
- * allocation tag: mark it as having none, or freeing it later warns. A
- * page that does have one (the KUnit test makes folios of pages it
- * allocated) keeps it, or the bytes stay charged to its tag for good.
+ * Memory reserved at boot was never allocated and has no allocation tag.
+ * Charge what KHO hands out to a tag of its own, as the page allocator
+ * charges an allocation: /proc/allocinfo then shows restored memory, and
+ * a split, copy or free of it finds the tag it expects (the empty marker
+ * is only for pages about to be freed). A page that has a tag keeps it:
+ * the KUnit test makes folios of pages it allocated.
  */
-static void kho_mark_untagged(struct page *page)
+static void kho_tag_restored(struct page *page, unsigned int order)
 {
+	DEFINE_ALLOC_TAG(kho_restored);
 	union codetag_ref *ref;
 
 	if (!mem_alloc_profiling_enabled())
@@ -346,12 +349,12 @@ static void kho_mark_untagged(struct page *page)
 	ref = get_page_tag_ref(page);
 	if (!ref)
 		return;
-	if (!ref->ct)
-		set_codetag_empty(ref);
+	if (!ref->ct || is_codetag_empty(ref))
+		alloc_tag_add(ref, &kho_restored, PAGE_SIZE << order);
 	put_page_tag_ref(ref);
 }
 #else
-static inline void kho_mark_untagged(struct page *page) { }
+static inline void kho_tag_restored(struct page *page, unsigned int order) { }
 #endif
 
 /*
@@ -389,7 +392,7 @@ bool kho_make_folio(struct page *page, unsigned int order,
 		__SetPageHead(page);
 		prep_compound_head(page, order);
 	}
-	kho_mark_untagged(page);
+	kho_tag_restored(page, order);
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(kho_make_folio);
@@ -626,7 +629,7 @@ int kho_restore_phys(phys_addr_t phys, size_t size)
 			nr = 0;
 		}
 		kho_unreserve_page(page, 1);
-		clear_page_tag_ref(page);
+		kho_tag_restored(page, 0);
 		nr++;
 	}
 	adjust_managed_page_count(zone_first, nr);

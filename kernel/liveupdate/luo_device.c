@@ -56,6 +56,7 @@
  * @driver_data: what the driver hands over, set by its callbacks
  * @record: while prepared, the KHO-preserved page of the record
  * @left_running: the kexec left the device running (logged once)
+ * @unpreserving: dev_liveupdate_unpreserve() is releasing it
  * @list: link in luo_devices
  */
 struct luo_device {
@@ -66,6 +67,7 @@ struct luo_device {
 	u64 driver_data;
 	struct folio *record;
 	bool left_running;
+	bool unpreserving;
 	struct list_head list;
 };
 
@@ -371,8 +373,13 @@ int dev_liveupdate_unpreserve(struct device *dev)
 {
 	struct luo_device *ld;
 
+	/* Of two callers at once, one releases and the other finds nothing. */
 	mutex_lock(&luo_devices_lock);
 	ld = luo_device_find(dev);
+	if (ld && ld->unpreserving)
+		ld = NULL;
+	if (ld)
+		ld->unpreserving = true;
 	mutex_unlock(&luo_devices_lock);
 	if (!ld)
 		return -ENOENT;

@@ -65,6 +65,7 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/string.h>
+#include <linux/swiotlb.h>
 
 #define EDU_REG_ID		0x00
 #define EDU_REG_LIVENESS	0x04
@@ -389,8 +390,9 @@ static int luo_edu_reattach(struct luo_edu *edu, u64 data)
 	if (err) {
 		/* The device may still write to it: let the transfer end. */
 		if (luo_edu_dma_wait(edu))
-			pci_clear_master(edu->pdev);
-		folio_put(edu->buffer);
+			dev_warn(dev, "reattach: the running transfer does not end; its buffer is left to it\n");
+		else
+			folio_put(edu->buffer);
 		return err;
 	}
 	edu->seed = edu->handover.seed;
@@ -707,17 +709,18 @@ static ssize_t preserve_store(struct device *dev,
 	err = kstrtobool(buf, &on);
 	if (err)
 		return err;
-	if (on) {
-		err = dev_liveupdate_preserve(dev, &luo_edu_ops);
-		/* LUO refuses forced bouncing; any other is ours to see. */
-		if (!err && !luo_edu_dma_is_direct(edu)) {
-			dev_liveupdate_unpreserve(dev);
-			dev_warn(dev, "cannot preserve: the DMA buffer is bounced or remapped\n");
-			err = -EOPNOTSUPP;
-		}
-	} else {
-		err = dev_liveupdate_unpreserve(dev);
+	/*
+	 * LUO itself refuses a device whose every transfer is bounced; a
+	 * buffer bounced or remapped for other reasons is ours to refuse.
+	 */
+	if (on && !luo_edu_dma_is_direct(edu) && !is_swiotlb_force_bounce(dev)) {
+		dev_warn(dev, "cannot preserve: the DMA buffer is bounced or remapped\n");
+		return -EOPNOTSUPP;
 	}
+	if (on)
+		err = dev_liveupdate_preserve(dev, &luo_edu_ops);
+	else
+		err = dev_liveupdate_unpreserve(dev);
 	if (!err)
 		WRITE_ONCE(edu->preserved, on);
 	return err ?: count;
