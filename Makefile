@@ -5,7 +5,7 @@
 #
 #   make check     build + every test; last line "N passed, N failed"
 #   make demo      the main job: a real live update in QEMU, with timeline
-#   make check-debug  every scenario on the debug kernel (lockdep, KASAN, kmemleak)
+#   make check-debug  every scenario on the debug kernel (lockdep, KASAN, kmemleak, ...)
 #   make tree      assemble build/linux (base + patches/ + overlay)
 #   make kernel    build the test kernel (build/bzImage)
 #   make initramfs build the guest initramfs

@@ -9,7 +9,7 @@
 
 # LUO_KERNEL_VARIANT=off builds the kernel without the series' options
 # (build/obj-off, build/bzImage-off); =debug adds kconfig/debug.config
-# (lockdep, KASAN, kmemleak) to the series' options.
+# (lockdep, KASAN, kmemleak, allocation profiling) to the series' options.
 variant=${LUO_KERNEL_VARIANT:-on}
 fragments=$LUO_HARNESS/kconfig/test.config
 case $variant in
