@@ -6,8 +6,11 @@
 # freezes them implicitly as mainline does (the next kernel is
 # "updated" although nobody sent PREPARE). In the next kernel one is
 # retrieved by name, once, named and finished; the other, never
-# retrieved, is reported and released by FINISH. The kernel is booted
-# with liveupdate=on, as mainline wants it.
+# retrieved, is reported and released. That FINISH is the one a kexec
+# does itself when a session is open in the updated state; this kexec
+# then fails (the test subsystem fails its prepare), and what nobody
+# reclaimed is released all the same. The kernel is booted with
+# liveupdate=on, as mainline wants it.
 #
 # stages: 2
 # append: kho=on liveupdate=on
@@ -20,7 +23,10 @@
 # expect: 2 session_retrieved
 # expect: 2 luoctl_sessions_retrieved
 # expect: 2 unknown_session_refused
-# expect: 2 finish
+# expect: 2 session_opened_updated
+# expect: 2 failed_kexec_refused
+# expect: 2 failed_kexec_finished_update
+# expect: 2 state_normal_after_failed_kexec
 # expect: 2 unretrieved_session_released
 # expect: 2 retrieve_after_finish_refused
 
@@ -48,7 +54,21 @@ vmm-b incoming waiting" luoctl sessions
 vmm-b incoming waiting" luoctl sessions
 	tap_fails_with unknown_session_refused "No such file or directory" \
 		/luotest/bin/liveupdate_session retrieve vmm-c
-	tap_check finish luoctl finish
+	/luotest/bin/liveupdate_session hold vmm-c > /tmp/hold.out 2>&1 &
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		grep -q ready /tmp/hold.out && break
+		sleep 0.2
+	done
+	tap_check session_opened_updated grep -q ready /tmp/hold.out
+	echo prepare > /sys/kernel/debug/liveupdate_test/fail
+	kexec -s -l /boot/bzImage --command-line="console=ttyS0" > /tmp/kexec.out 2>&1
+	tap_check failed_kexec_refused sh -c "! kexec -e > /tmp/kexec.out 2>&1"
+	echo none > /sys/kernel/debug/liveupdate_test/fail
+	tap_check failed_kexec_finished_update sh -c \
+		"dmesg | grep -q 'kexec before FINISH with sessions open: finishing' &&
+		 dmesg | grep -q 'KHO: released [0-9]* unclaimed pages'"
+	tap_expect state_normal_after_failed_kexec normal \
+		cat /sys/kernel/liveupdate/state
 	tap_check unretrieved_session_released sh -c \
 		"dmesg | grep -q 'finish: sessions/vmm-b did not reclaim its data'"
 	tap_fails_with retrieve_after_finish_refused "No such file or directory" \

@@ -406,11 +406,12 @@ EXPORT_SYMBOL_IF_KUNIT(luo_ctx_event);
  *
  * Return: 0; -EBUSY if the instance is already rebooting; -ECANCELED if
  * the freeze failed (the instance is then back to ``normal``, not
- * rebooting, and the kexec must not go on).
+ * rebooting, and the kexec must not go on; an update it finished has
+ * its unclaimed memory released, as by FINISH).
  */
 int luo_ctx_reboot(struct luo_ctx *ctx)
 {
-	bool froze = false;
+	bool froze = false, release = false;
 	int err = 0;
 
 	mutex_lock(&ctx->lock);
@@ -433,6 +434,7 @@ int luo_ctx_reboot(struct luo_ctx *ctx)
 		if (ctx->handover)
 			pr_info("kexec before FINISH with sessions open: finishing the previous update\n");
 		luo_do_finish(ctx);
+		ctx->reboot_finished = ctx->handover;
 		fallthrough;
 	case LIVEUPDATE_STATE_NORMAL:
 		/* As on mainline, a kexec hands every open session over. */
@@ -461,9 +463,15 @@ int luo_ctx_reboot(struct luo_ctx *ctx)
 		ctx->reboot_task = current;
 		ctx->reboot_froze = froze;
 		ctx->abort_cancels = false;
+	} else {
+		release = ctx->reboot_finished;
+		ctx->reboot_finished = false;
 	}
 out:
 	mutex_unlock(&ctx->lock);
+	/* No kexec: the update finished above is released as by FINISH. */
+	if (release)
+		kho_release_unclaimed();
 
 	return err;
 }
@@ -476,16 +484,21 @@ EXPORT_SYMBOL_IF_KUNIT(luo_ctx_reboot);
  * Ends the rebooting period. A freeze done by luo_ctx_reboot() itself is
  * cancelled (every participant, in reverse order) back to ``normal``, as
  * is any update whose owner went away meanwhile; an explicit freeze stays
- * ``frozen``, with its FDT rebuilt if a participant left. Does nothing if
- * @ctx is not rebooting.
+ * ``frozen``, with its FDT rebuilt if a participant left. An update that
+ * luo_ctx_reboot() finished has its unclaimed memory released, as by
+ * FINISH. Does nothing if @ctx is not rebooting.
  */
 void luo_ctx_reboot_abort(struct luo_ctx *ctx)
 {
+	bool release = false;
+
 	mutex_lock(&ctx->lock);
 	if (!ctx->rebooting)
 		goto out;
 	ctx->rebooting = false;
 	ctx->reboot_task = NULL;
+	release = ctx->reboot_finished;
+	ctx->reboot_finished = false;
 
 	if (ctx->state == LIVEUPDATE_STATE_FROZEN) {
 		if (ctx->reboot_froze || ctx->abort_cancels) {
@@ -507,6 +520,8 @@ void luo_ctx_reboot_abort(struct luo_ctx *ctx)
 	wake_up_all(&ctx->reboot_done);
 out:
 	mutex_unlock(&ctx->lock);
+	if (release)
+		kho_release_unclaimed();
 }
 EXPORT_SYMBOL_IF_KUNIT(luo_ctx_reboot_abort);
 

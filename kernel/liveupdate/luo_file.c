@@ -621,11 +621,17 @@ int luo_file_retrieve(struct luo_file_set *set, const char *session,
  * @token: the file's token
  * @file: the file luo_file_retrieve() gave
  *
- * The next retrieval of @token hands out @file again.
+ * The next retrieval of @token hands out @file again, unless the session
+ * was finished meanwhile: then @file is dropped.
  */
 void luo_file_retrieve_failed(struct luo_file_set *set, u64 token,
 			      struct file *file)
 {
+	/* FINISH came in between: nobody can retrieve it any more. */
+	if (set->finished) {
+		fput(file);
+		return;
+	}
 	luo_file_in_find(set, token)->file = file;
 }
 
@@ -668,7 +674,7 @@ void luo_file_set_finish(struct luo_file_set *set)
  * @set: a retrieved session's files
  *
  * Return: true unless the set was finished or every file in it was
- * retrieved or failed to be.
+ * retrieved (its fd handed to user space) or failed to be.
  */
 bool luo_file_set_unretrieved(struct luo_file_set *set)
 {
@@ -676,9 +682,13 @@ bool luo_file_set_unretrieved(struct luo_file_set *set)
 
 	if (set->finished)
 		return false;
-	/* A file without a handler can never be retrieved. */
+	/*
+	 * A file without a handler can never be retrieved; one whose fd did
+	 * not reach user space waits for the next try.
+	 */
 	for (i = 0; i < set->nr_in; i++)
-		if (!set->in[i].status && set->in[i].handler)
+		if ((!set->in[i].status && set->in[i].handler) ||
+		    set->in[i].file)
 			return true;
 	return false;
 }

@@ -126,6 +126,8 @@ struct luo_incoming {
  *	not wait for the kexec to end
  * @reboot_left: a participant was unlinked while @rebooting and is still
  *	in the FDT, which an aborted kexec that stays ``frozen`` rebuilds
+ * @reboot_finished: luo_ctx_reboot() finished an update: if the kexec does
+ *	not happen, what nobody reclaimed is released as FINISH would
  * @fdt_folio: outgoing LUO FDT while ``frozen``, else NULL
  *
  * The kernel has one instance; KUnit creates private ones.
@@ -144,6 +146,7 @@ struct luo_ctx {
 	wait_queue_head_t reboot_done;
 	struct task_struct *reboot_task;
 	bool reboot_left;
+	bool reboot_finished;
 	struct folio *fdt_folio;
 };
 

@@ -67,8 +67,9 @@
  * @name: the session's name, NUL-terminated
  * @incoming: retrieved from the previous kernel
  * @registered: @part is registered (an outgoing session, once created)
- * @lock: serializes the ioctls on the session and its state machine
- *	callbacks, which take it inside LUO's transition mutex
+ * @lock: serializes the ioctls' work on @files and the session's state
+ *	machine callbacks, which take it inside LUO's transition mutex; never
+ *	held while user memory is read or written
  * @files: its preserved files
  * @parked: link in luo_sessions_parked, for a retrieved session closed
  *	with files left in it
@@ -228,10 +229,14 @@ static int luo_session_preserve_fd(struct liveupdate_ucmd *ucmd, void *priv)
 {
 	struct liveupdate_session_preserve_fd *cmd = ucmd->cmd;
 	struct luo_session *s = priv;
+	int err;
 
 	if (s->incoming)
 		return -EINVAL;
-	return luo_file_preserve(&s->files, cmd->fd, cmd->token);
+	mutex_lock(&s->lock);
+	err = luo_file_preserve(&s->files, cmd->fd, cmd->token);
+	mutex_unlock(&s->lock);
+	return err;
 }
 
 static int luo_session_retrieve_fd(struct liveupdate_ucmd *ucmd, void *priv)
@@ -246,7 +251,9 @@ static int luo_session_retrieve_fd(struct liveupdate_ucmd *ucmd, void *priv)
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0)
 		return fd;
+	mutex_lock(&s->lock);
 	err = luo_file_retrieve(&s->files, s->name, cmd->token, &file);
+	mutex_unlock(&s->lock);
 	if (err) {
 		put_unused_fd(fd);
 		return err;
@@ -255,7 +262,9 @@ static int luo_session_retrieve_fd(struct liveupdate_ucmd *ucmd, void *priv)
 	err = liveupdate_ucmd_respond(ucmd, sizeof(*cmd));
 	if (err) {
 		put_unused_fd(fd);
+		mutex_lock(&s->lock);
 		luo_file_retrieve_failed(&s->files, cmd->token, file);
+		mutex_unlock(&s->lock);
 		return err;
 	}
 	fd_install(fd, file);
@@ -271,7 +280,9 @@ static int luo_session_finish(struct liveupdate_ucmd *ucmd, void *priv)
 		return -EINVAL;
 	if (!s->incoming)
 		return -EINVAL;
+	mutex_lock(&s->lock);
 	luo_file_set_finish(&s->files);
+	mutex_unlock(&s->lock);
 	return 0;
 }
 
@@ -301,18 +312,19 @@ static const struct liveupdate_ioctl_op luo_session_ioctl_ops[] = {
 		       struct liveupdate_session_get_name, name),
 };
 
+/*
+ * The commands lock the session themselves, and never while they copy from
+ * or to user space: a fault on the argument may wait on anything (FUSE,
+ * userfaultfd), and a kexec waits for the session lock while it holds
+ * LUO's.
+ */
 static long luo_session_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
-	struct luo_session *s = file->private_data;
-	long ret;
-
-	mutex_lock(&s->lock);
-	ret = liveupdate_ioctl_dispatch(luo_session_ioctl_ops,
-					ARRAY_SIZE(luo_session_ioctl_ops),
-					LIVEUPDATE_CMD_SESSION_BASE, cmd, arg, s);
-	mutex_unlock(&s->lock);
-	return ret;
+	return liveupdate_ioctl_dispatch(luo_session_ioctl_ops,
+					 ARRAY_SIZE(luo_session_ioctl_ops),
+					 LIVEUPDATE_CMD_SESSION_BASE, cmd, arg,
+					 file->private_data);
 }
 
 static const struct file_operations luo_session_fops = {
