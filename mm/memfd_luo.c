@@ -410,9 +410,14 @@ static int memfd_luo_add_batch(struct memfd_luo *ml, struct folio_batch *fbatch,
 	return 0;
 }
 
-/* Move the folio at @index out of scratch, then preserve it. */
+/*
+ * Move the folio at @index out of scratch, then preserve it. *@next is the
+ * index after the folio found there, which may have been split since it
+ * was seen, so that the walk goes on right after what was preserved.
+ */
 static int memfd_luo_migrate(struct memfd_luo *ml, struct file *file,
-			     pgoff_t index, unsigned long nr, bool catch_up)
+			     pgoff_t index, unsigned long nr, bool catch_up,
+			     pgoff_t *next)
 {
 	loff_t start = (loff_t)index << PAGE_SHIFT;
 	loff_t end = min_t(loff_t, start + ((loff_t)nr << PAGE_SHIFT),
@@ -427,6 +432,8 @@ static int memfd_luo_migrate(struct memfd_luo *ml, struct file *file,
 		return got;
 	if (!got)
 		return -ENOENT;
+	/* Pinned: it can be neither split nor moved in the file now. */
+	*next = folio_next_index(folio);
 	err = memfd_luo_add(ml, folio, catch_up, true);
 	unpin_folio(folio);
 	if (err)
@@ -599,12 +606,12 @@ static int memfd_luo_scan(struct memfd_luo *ml, struct file *file,
 			/* Migration needs our reference gone. */
 			index = stop->index;
 			nr = folio_nr_pages(stop);
-			next = index + nr;
 			err = 0;
 		}
 		folio_batch_release(&fbatch);
 		if (nr)
-			err = memfd_luo_migrate(ml, file, index, nr, catch_up);
+			err = memfd_luo_migrate(ml, file, index, nr, catch_up,
+						&next);
 		if (err)
 			return err;
 		cond_resched();
@@ -705,7 +712,12 @@ static int memfd_luo_catch_up(struct liveupdate_file *lf)
 	struct memfd_luo *ml = lf->private;
 	int err;
 
-	if (!memfd_luo_grew(ml, file_inode(lf->file)))
+	/*
+	 * A swap-out that passed the size pin's check just before it was set
+	 * may still put a page in swap: the scan brings it back.
+	 */
+	if (!memfd_luo_grew(ml, file_inode(lf->file)) &&
+	    !READ_ONCE(SHMEM_I(file_inode(lf->file))->swapped))
 		return 0;
 	err = memfd_luo_scan(ml, lf->file, true);
 	WRITE_ONCE(lf->bytes, (u64)ml->nr_pages << PAGE_SHIFT);

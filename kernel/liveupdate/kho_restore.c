@@ -447,8 +447,10 @@ static long kho_restore_locked(phys_addr_t phys, int order, unsigned long nr,
 		if (!kho_make_folio(head, order, &which)) {
 			if (i)
 				break;
-			pr_err("cannot restore folio at %pa: page %lu of it is in use by this kernel\n",
+			/* Its user keeps it: KHO neither hands it out nor frees it. */
+			pr_err("cannot restore folio at %pa: page %lu of it is in use by this kernel; left to that user\n",
 			       &phys, which);
+			clear_bit(idx, kho_in.owned);
 			*why = NULL;
 			return -EBUSY;
 		}
@@ -639,35 +641,52 @@ int kho_restore_phys(phys_addr_t phys, size_t size)
 }
 EXPORT_SYMBOL_GPL(kho_restore_phys);
 
-/* Gives a block of pages reserved since boot to the page allocator. */
-static void kho_free_block(unsigned long pfn, unsigned int order)
+/*
+ * Gives a block of pages reserved since boot to the page allocator. A
+ * page that is not reserved any more is in use by this kernel: then the
+ * block is left as it was (logged) and false is returned.
+ */
+static bool kho_free_block(unsigned long pfn, unsigned int order)
 {
 	struct page *page = pfn_to_page(pfn);
 	unsigned long i, nr = 1UL << order;
 
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < nr; i++) {
+		if (unlikely(!PageReserved(page + i))) {
+			kho_unmake_folio(page, i);
+			pr_err("not freeing %lu pages at pfn %#lx: page %lu is in use by this kernel\n",
+			       nr, pfn, i);
+			return false;
+		}
 		kho_unreserve_page(page + i, i ? 0 : 1);
+	}
 	clear_page_tag_ref(page);
 	adjust_managed_page_count(page, nr);
 	__free_pages(page, order);
+	return true;
 }
 
 /*
  * Frees [@pfn, @end) in the largest naturally aligned blocks that stay
- * inside one zone: a TiB is a million calls, not 268 million.
+ * inside one zone: a TiB is a million calls, not 268 million. Returns how
+ * many pages were freed.
  */
-static void kho_free_range(unsigned long pfn, unsigned long end)
+static unsigned long kho_free_range(unsigned long pfn, unsigned long end)
 {
+	unsigned long freed = 0;
+
 	while (pfn < end) {
 		unsigned int order = kho_block_order(pfn, end);
 		struct zone *zone = page_zone(pfn_to_page(pfn));
 
 		while (order && !zone_spans_pfn(zone, pfn + (1UL << order) - 1))
 			order--;
-		kho_free_block(pfn, order);
+		if (kho_free_block(pfn, order))
+			freed += 1UL << order;
 		pfn += 1UL << order;
 		cond_resched();
 	}
+	return freed;
 }
 
 /* Frees the folios of run @r that KHO still owns; returns how many pages. */
@@ -686,8 +705,7 @@ static unsigned long kho_release_run(const struct kho_mem_run *r,
 		pfn = PHYS_PFN(r->phys) + ((s - first) << r->order);
 		nr = (e - s) << r->order;
 		kho_fix_pageblocks(r, pfn, nr);
-		kho_free_range(pfn, pfn + nr);
-		n += nr;
+		n += kho_free_range(pfn, pfn + nr);
 		i = e;
 	}
 	return n;
