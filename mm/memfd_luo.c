@@ -293,9 +293,31 @@ static int memfd_luo_record(struct memfd_luo *ml, struct folio *folio)
 	return 0;
 }
 
-/* Preserve and record one folio of the file; -EAGAIN: migrate it first. */
-static int memfd_luo_add(struct memfd_luo *ml, struct folio *folio,
-			 bool catch_up, bool migrated)
+/*
+ * Is @folio, now preserved, still the file's? A folio found in the page
+ * cache may be on its way out when the walk takes its reference: khugepaged
+ * replaces small folios by a large one, and an allocation that fails its
+ * accounting takes its new folio out again. Both do it under the folio
+ * lock, after their last look at its references; KHO's reference, taken
+ * before the lock here, stops any later removal.
+ */
+static bool memfd_luo_still_in(struct folio *folio,
+			       struct address_space *mapping)
+{
+	bool in;
+
+	folio_lock(folio);
+	in = folio->mapping == mapping;
+	folio_unlock(folio);
+	return in;
+}
+
+/*
+ * Preserve and record one folio of the file. -EAGAIN: migrate it first;
+ * -ESTALE: it left the file, look at its index again.
+ */
+static int memfd_luo_add(struct memfd_luo *ml, struct address_space *mapping,
+			 struct folio *folio, bool catch_up, bool migrated)
 {
 	int err;
 
@@ -315,6 +337,10 @@ static int memfd_luo_add(struct memfd_luo *ml, struct folio *folio,
 		return -EAGAIN;
 	if (err)
 		return err;
+	if (!memfd_luo_still_in(folio, mapping)) {
+		kho_unpreserve_folio(folio);
+		return -ESTALE;
+	}
 	err = memfd_luo_record(ml, folio);
 	if (err) {
 		kho_unpreserve_folio(folio);
@@ -353,8 +379,9 @@ static bool memfd_luo_any_cma(unsigned long pfn, unsigned long end)
  * or preserved already); the caller goes folio by folio, which sorts that
  * out.
  */
-static int memfd_luo_add_run(struct memfd_luo *ml, struct folio **folios,
-			     unsigned int nr)
+static int memfd_luo_add_run(struct memfd_luo *ml,
+			     struct address_space *mapping,
+			     struct folio **folios, unsigned int nr)
 {
 	struct folio *last = folios[nr - 1];
 	unsigned int i;
@@ -367,6 +394,13 @@ static int memfd_luo_add_run(struct memfd_luo *ml, struct folio **folios,
 		return -EAGAIN;
 	if (kho_preserve_folios(folios, nr))
 		return -EAGAIN;
+	for (i = 0; i < nr; i++) {
+		if (!memfd_luo_still_in(folios[i], mapping)) {
+			for (i = 0; i < nr; i++)
+				kho_unpreserve_folio(folios[i]);
+			return -EAGAIN;
+		}
+	}
 	for (i = 0; i < nr; i++) {
 		err = memfd_luo_record(ml, folios[i]);
 		if (err) {
@@ -381,11 +415,13 @@ static int memfd_luo_add_run(struct memfd_luo *ml, struct folio **folios,
 
 /*
  * Preserve the folios of a batch, runs at once where KHO takes them.
- * Returns 0, an error, or -EAGAIN with *@stop set to the folio that must
- * be migrated first.
+ * Returns 0, an error, or -EAGAIN (migrate it first) or -ESTALE (it left
+ * the file) with *@stop set to the folio concerned.
  */
-static int memfd_luo_add_batch(struct memfd_luo *ml, struct folio_batch *fbatch,
-			       bool catch_up, struct folio **stop)
+static int memfd_luo_add_batch(struct memfd_luo *ml,
+			       struct address_space *mapping,
+			       struct folio_batch *fbatch, bool catch_up,
+			       struct folio **stop)
 {
 	unsigned int count = folio_batch_count(fbatch), i, k, run;
 	struct folio **folios = fbatch->folios;
@@ -393,15 +429,17 @@ static int memfd_luo_add_batch(struct memfd_luo *ml, struct folio_batch *fbatch,
 
 	for (i = 0; i < count; i += run) {
 		run = memfd_luo_run_length(folios + i, count - i);
-		err = run > 1 ? memfd_luo_add_run(ml, folios + i, run) : -EAGAIN;
+		err = run > 1 ? memfd_luo_add_run(ml, mapping, folios + i, run) :
+				-EAGAIN;
 		if (err != -EAGAIN) {
 			if (err)
 				return err;
 			continue;
 		}
 		for (k = i; k < i + run; k++) {
-			err = memfd_luo_add(ml, folios[k], catch_up, false);
-			if (err == -EAGAIN)
+			err = memfd_luo_add(ml, mapping, folios[k], catch_up,
+					    false);
+			if (err == -EAGAIN || err == -ESTALE)
 				*stop = folios[k];
 			if (err)
 				return err;
@@ -434,8 +472,13 @@ static int memfd_luo_migrate(struct memfd_luo *ml, struct file *file,
 		return -ENOENT;
 	/* Pinned: it can be neither split nor moved in the file now. */
 	*next = folio_next_index(folio);
-	err = memfd_luo_add(ml, folio, catch_up, true);
+	err = memfd_luo_add(ml, file->f_mapping, folio, catch_up, true);
 	unpin_folio(folio);
+	if (err == -ESTALE) {
+		/* It left the file: the walk looks at its index again. */
+		*next = index;
+		return 0;
+	}
 	if (err)
 		pr_warn("cannot preserve folio at pfn %#lx of a memfd (offset %#llx): %pe\n",
 			folio_pfn(folio), start, ERR_PTR(err));
@@ -601,11 +644,15 @@ static int memfd_luo_scan(struct memfd_luo *ml, struct file *file,
 
 		nr = 0;
 		memfd_luo_zero_unwritten(&fbatch);
-		err = memfd_luo_add_batch(ml, &fbatch, catch_up, &stop);
+		err = memfd_luo_add_batch(ml, mapping, &fbatch, catch_up, &stop);
 		if (err == -EAGAIN) {
 			/* Migration needs our reference gone. */
 			index = stop->index;
 			nr = folio_nr_pages(stop);
+			err = 0;
+		} else if (err == -ESTALE) {
+			/* It left the file under us: look at its index again. */
+			next = stop->index;
 			err = 0;
 		}
 		folio_batch_release(&fbatch);
