@@ -16,7 +16,8 @@
  * folio that left the file would be freed under the next kernel) and
  * preserves every folio the file has before its end, in KHO, recording
  * each in a chain of chunks (pages in swap are read back first; shmem
- * keeps a pinned file's folios out of swap from then on). Folios in KHO
+ * keeps a pinned file's folios out of swap from then on, and they are kept
+ * off reclaim altogether until the file is unpreserved). Folios in KHO
  * scratch, where the next kernel boots, are migrated out first with a
  * long-term pin, as memfd_pin_folios() does for any long-term user.
  * Holes are not touched: nothing is allocated for them, and they stay
@@ -29,8 +30,10 @@
  * since the folios themselves are handed over. A hole the workload fills
  * after PRESERVE_FD gets a new folio, which PREPARE and FREEZE catch up
  * with: shmem counts a file's pages (``alloced``), and as no folio can
- * leave a pinned file, a count that changed since the last walk means new
- * folios, and only then is the file walked again. FREEZE then records the
+ * leave a pinned file kept off reclaim (a large folio shmem splits at the
+ * file's end before the first walk reached it is the exception), a count
+ * that changed since the last walk means new folios, and only then is the
+ * file walked again; so does a page found in swap. FREEZE then records the
  * size, the position, the seals and the mode, checksums the chunks and
  * preserves them. A hole
  * filled after FREEZE is not handed over. CANCEL leaves every folio
@@ -90,6 +93,8 @@
  * @alloced_seen: the file's count of allocated pages when its last walk
  *	started; a different count means it may have new folios
  * @chunks_preserved: FREEZE preserved the chunks in KHO
+ * @was_unevictable: the file's folios were kept off reclaim before it was
+ *	preserved, and stay so after
  * @undamaged: with CONFIG_LIVEUPDATE_TEST, the start of the first chunk
  *	as it was before fault injection damaged it (@damaged), put back
  *	by CANCEL so that this kernel walks its chain safely again
@@ -103,6 +108,7 @@ struct memfd_luo {
 	unsigned long nr_pages;
 	unsigned long alloced_seen;
 	bool chunks_preserved;
+	bool was_unevictable;
 #ifdef CONFIG_LIVEUPDATE_TEST
 	u8 undamaged[96];
 	bool damaged;
@@ -705,6 +711,30 @@ static void memfd_luo_unpreserve_folios(struct memfd_luo *ml)
 	ml->nr_pages = 0;
 }
 
+/*
+ * Reclaim drops a clean folio (one only ever read) from a file, and then
+ * shmem's count of the file's pages falls: a folio added meanwhile would
+ * not show as a change to memfd_luo_grew(), and a hole the workload
+ * filled would not be handed over. So a preserved file's folios are kept
+ * off reclaim, as SHM_LOCK keeps them, until it is unpreserved.
+ */
+static void memfd_luo_keep_folios(struct memfd_luo *ml,
+				  struct address_space *mapping)
+{
+	ml->was_unevictable = mapping_unevictable(mapping);
+	mapping_set_unevictable(mapping);
+}
+
+static void memfd_luo_release_folios(struct memfd_luo *ml,
+				     struct address_space *mapping)
+{
+	if (ml->was_unevictable)
+		return;
+	mapping_clear_unevictable(mapping);
+	/* Back to the lists reclaim scans. */
+	shmem_unlock_mapping(mapping);
+}
+
 static bool memfd_luo_can_preserve(struct liveupdate_file_handler *handler,
 				   struct file *file)
 {
@@ -737,6 +767,7 @@ static int memfd_luo_preserve(struct liveupdate_file *lf)
 	err = shmem_pin_size(inode, (loff_t)U32_MAX << PAGE_SHIFT);
 	if (err)
 		goto free_chunks;
+	memfd_luo_keep_folios(ml, inode->i_mapping);
 	err = memfd_luo_scan(ml, lf->file, false);
 	if (err)
 		goto unpreserve;
@@ -746,6 +777,7 @@ static int memfd_luo_preserve(struct liveupdate_file *lf)
 
 unpreserve:
 	memfd_luo_unpreserve_folios(ml);
+	memfd_luo_release_folios(ml, inode->i_mapping);
 	shmem_unpin_size(inode);
 free_chunks:
 	memfd_luo_free_chunks(ml);
@@ -1024,6 +1056,7 @@ static void memfd_luo_unpreserve(struct liveupdate_file *lf)
 	memfd_luo_cancel(lf);
 	memfd_luo_unpreserve_folios(ml);
 	memfd_luo_free_chunks(ml);
+	memfd_luo_release_folios(ml, lf->file->f_mapping);
 	shmem_unpin_size(file_inode(lf->file));
 	kfree(ml);
 	lf->private = NULL;

@@ -791,6 +791,43 @@ TEST_F(memfd, size_is_pinned)
 	close(fd);
 }
 
+/*
+ * Reclaim leaves a preserved file's folios alone, even a clean one (a hole
+ * only read after PRESERVE_FD): had it dropped it, shmem's count of the
+ * file's pages would fall and could hide a hole filled meanwhile from the
+ * next catch-up. Once unpreserved, the same page is reclaimed again.
+ */
+static int paged_out_resident(const char *map, size_t len, size_t at)
+{
+	unsigned char vec;
+
+	if (madvise((void *)map, len, MADV_PAGEOUT) ||
+	    mincore((void *)(map + at), PAGE, &vec))
+		return -errno;
+	return vec & 1;
+}
+
+TEST_F(memfd, folios_kept_off_reclaim)
+{
+	int fd = memfd_create("clean", 0);
+	volatile char *map;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 4 * PAGE));
+	ASSERT_EQ(0, session_preserve(self->session, fd, 1));
+	map = mmap(NULL, 4 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ(0, map[PAGE]);
+	EXPECT_EQ(1, paged_out_resident((char *)map, 4 * PAGE, PAGE));
+	close(self->session);
+	self->session = create_session(self->dev, "memfd-test");
+	ASSERT_LE(0, self->session);
+	EXPECT_EQ(0, map[2 * PAGE]);
+	EXPECT_EQ(0, paged_out_resident((char *)map, 4 * PAGE, 2 * PAGE));
+	munmap((void *)map, 4 * PAGE);
+	close(fd);
+}
+
 TEST_F(memfd, prepared_session_is_fixed)
 {
 	int fd = new_memfd(PAGE, 0), fd2 = new_memfd(PAGE, 0);
