@@ -793,10 +793,11 @@ static int memfd_luo_catch_up(struct liveupdate_file *lf)
 
 	/*
 	 * A swap-out that passed the size pin's check just before it was set
-	 * may still put a page in swap: the scan brings it back.
+	 * may still put a page in swap: the scan brings it back. (Swap
+	 * entries past the end are not the file's data and do not count.)
 	 */
 	if (!memfd_luo_grew(ml, file_inode(lf->file)) &&
-	    !READ_ONCE(SHMEM_I(file_inode(lf->file))->swapped))
+	    memfd_luo_first_swapped(lf->file) == ULONG_MAX)
 		return 0;
 	err = memfd_luo_scan(ml, lf->file, true);
 	WRITE_ONCE(lf->bytes, (u64)ml->nr_pages << PAGE_SHIFT);

@@ -24,6 +24,7 @@
 # expect: 2 luoctl_sessions_retrieved
 # expect: 2 unknown_session_refused
 # expect: 2 session_opened_updated
+# expect: 2 failed_kexec_loaded
 # expect: 2 failed_kexec_refused
 # expect: 2 failed_kexec_finished_update
 # expect: 2 state_normal_after_failed_kexec
@@ -61,8 +62,11 @@ vmm-b incoming waiting" luoctl sessions
 	done
 	tap_check session_opened_updated grep -q ready /tmp/hold.out
 	echo prepare > /sys/kernel/debug/liveupdate_test/fail
-	kexec -s -l /boot/bzImage --command-line="console=ttyS0" > /tmp/kexec.out 2>&1
-	tap_check failed_kexec_refused sh -c "! kexec -e > /tmp/kexec.out 2>&1"
+	tap_check failed_kexec_loaded \
+		kexec -s -l /boot/bzImage --command-line="console=ttyS0"
+	tap_check failed_kexec_refused sh -c \
+		"! kexec -e > /tmp/kexec.out 2>&1 &&
+		 dmesg | grep -q 'test: failing prepare on request'"
 	echo none > /sys/kernel/debug/liveupdate_test/fail
 	tap_check failed_kexec_finished_update sh -c \
 		"dmesg | grep -q 'kexec before FINISH with sessions open: finishing' &&

@@ -137,6 +137,7 @@ void luo_ctx_init(struct luo_ctx *ctx, bool handover)
 	ctx->reboot_task = NULL;
 	ctx->reboot_left = false;
 	ctx->reboot_froze = false;
+	ctx->reboot_finished = false;
 	ctx->abort_cancels = false;
 	init_waitqueue_head(&ctx->reboot_done);
 	ctx->fdt_folio = NULL;
