@@ -581,7 +581,8 @@ EXPORT_SYMBOL_GPL(kho_block_size);
  *
  * Return: 0 on success, -EINVAL for a bad range or one that ends inside a
  * preserved folio, -ENOENT if part of it is not preserved, -EBUSY if part
- * of it was already restored; nothing is restored on failure.
+ * of it was already restored or a page of it is in use by this kernel
+ * (logged); nothing is restored on failure.
  */
 int kho_restore_phys(phys_addr_t phys, size_t size)
 {
@@ -606,6 +607,13 @@ int kho_restore_phys(phys_addr_t phys, size_t size)
 		if (cur + (PAGE_SIZE << order) > end) {
 			why = "range ends inside a preserved folio";
 			err = -EINVAL;
+		}
+	}
+	/* A page this kernel uses would get two owners (see kho_make_folio()). */
+	for (cur = phys; !err && cur < end; cur += PAGE_SIZE) {
+		if (unlikely(!PageReserved(pfn_to_page(PHYS_PFN(cur))))) {
+			why = "a page of it is in use by this kernel";
+			err = -EBUSY;
 		}
 	}
 	if (err) {
