@@ -390,7 +390,7 @@ static int memfd_luo_add_run(struct memfd_luo *ml,
 			     struct folio **folios, unsigned int nr)
 {
 	struct folio *last = folios[nr - 1];
-	unsigned int i;
+	unsigned int i, k;
 	int err;
 
 	if (folio_pfn(last) + folio_nr_pages(last) - 1 > U32_MAX)
@@ -402,8 +402,8 @@ static int memfd_luo_add_run(struct memfd_luo *ml,
 		return -EAGAIN;
 	for (i = 0; i < nr; i++) {
 		if (!memfd_luo_still_in(folios[i], mapping)) {
-			for (i = 0; i < nr; i++)
-				kho_unpreserve_folio(folios[i]);
+			for (k = 0; k < nr; k++)
+				kho_unpreserve_folio(folios[k]);
 			return -EAGAIN;
 		}
 	}

@@ -34,11 +34,7 @@
 stage1() {
 	tap_run_kselftest liveupdate_session /luotest/bin/liveupdate_session
 	/luotest/bin/liveupdate_session hold vmm-a vmm-b > /tmp/hold.out 2>&1 &
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		grep -q ready /tmp/hold.out && break
-		sleep 0.2
-	done
-	tap_check sessions_held grep -q ready /tmp/hold.out
+	tap_check sessions_held wait_for /tmp/hold.out ready 2
 	tap_expect luoctl_sessions_outgoing "vmm-a outgoing
 vmm-b outgoing" luoctl sessions
 	tap_expect state_normal normal cat /sys/kernel/liveupdate/state
@@ -56,11 +52,7 @@ vmm-b incoming waiting" luoctl sessions
 	tap_fails_with unknown_session_refused "No such file or directory" \
 		/luotest/bin/liveupdate_session retrieve vmm-c
 	/luotest/bin/liveupdate_session hold vmm-c > /tmp/hold.out 2>&1 &
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		grep -q ready /tmp/hold.out && break
-		sleep 0.2
-	done
-	tap_check session_opened_updated grep -q ready /tmp/hold.out
+	tap_check session_opened_updated wait_for /tmp/hold.out ready 2
 	echo prepare > /sys/kernel/debug/liveupdate_test/fail
 	tap_check failed_kexec_loaded \
 		kexec -s -l /boot/bzImage --command-line="console=ttyS0"
