@@ -182,6 +182,9 @@ struct kho_in_chunk {
  * @chunks: index over the map, one entry per chunk
  * @nr_chunks: entries in @chunks
  * @owned: one bit per folio, set while KHO owns the folio
+ * @built: one bit per folio, set while KHO owns the folio and it was
+ *	made ahead of its restore (see kho_restore.c)
+ * @built_pages: pages of the folios made ahead of their restore
  *
  * Written by early boot, single-threaded; from then on the fields from
  * @restored_pages on are under kho_in_lock.
@@ -203,6 +206,8 @@ struct kho_incoming {
 	struct kho_in_chunk *chunks;
 	unsigned int nr_chunks;
 	unsigned long *owned;
+	unsigned long *built;
+	unsigned long built_pages;
 };
 
 /**
@@ -260,6 +265,7 @@ extern const char * const kho_corrupt_names[KHO_NR_CORRUPTIONS];
 const void *kho_in_fdt(void);
 bool kho_make_folio(struct page *page, unsigned int order,
 		    unsigned long *which);
+void kho_unmake_folio(struct page *page, unsigned int order);
 
 /* kho_preserve.c */
 int kho_check_out_meta(phys_addr_t phys, u64 size);

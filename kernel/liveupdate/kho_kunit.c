@@ -442,6 +442,9 @@ static void kho_kunit_reserve(struct page *page, unsigned long nr)
 		set_page_count(page + i, 1);
 		__SetPageReserved(page + i);
 		INIT_LIST_HEAD(&page[i].lru);
+		page[i].mapping = NULL;
+		page[i].index = 0;
+		set_page_private(page + i, 0);
 	}
 }
 
@@ -511,6 +514,42 @@ static void kho_make_folio_test(struct kunit *test)
 	put_page(page);
 }
 
+/*
+ * A folio made and then unmade (as KHO does to a folio built ahead of its
+ * restore that is then restored as single pages or released) leaves
+ * every byte of its struct pages as early boot left them, and can be
+ * made again. Order 1 has no deferred-split list, order 2 the first.
+ */
+static void kho_unmake_folio_test(struct kunit *test)
+{
+	unsigned int order;
+
+	for (order = 1; order <= 4; order++) {
+		const unsigned long nr = 1UL << order;
+		size_t bytes = nr * sizeof(struct page);
+		unsigned long which;
+		struct page *page, *boot;
+
+		page = alloc_pages(GFP_KERNEL, order);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		boot = kunit_kmalloc(test, bytes, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, boot);
+		kho_kunit_reserve(page, nr);
+		memcpy(boot, page, bytes);
+
+		KUNIT_ASSERT_TRUE(test, kho_make_folio(page, order, &which));
+		KUNIT_EXPECT_EQ(test, folio_order(page_folio(page + nr - 1)),
+				order);
+		kho_unmake_folio(page, order);
+		KUNIT_EXPECT_MEMEQ(test, page, boot, bytes);
+		kho_kunit_expect_reserved(test, page, nr);
+
+		/* Made again, it is a folio the page allocator takes back. */
+		KUNIT_ASSERT_TRUE(test, kho_make_folio(page, order, &which));
+		folio_put(page_folio(page));
+	}
+}
+
 static struct kunit_case kho_kunit_cases[] = {
 	KUNIT_CASE(kho_tracker_overlap_test),
 	KUNIT_CASE(kho_tracker_lookup_test),
@@ -522,6 +561,7 @@ static struct kunit_case kho_kunit_cases[] = {
 	KUNIT_CASE(kho_check_blocks_runs_test),
 	KUNIT_CASE(kho_crc_test),
 	KUNIT_CASE(kho_make_folio_test),
+	KUNIT_CASE(kho_unmake_folio_test),
 	{}
 };
 

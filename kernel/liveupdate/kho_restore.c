@@ -21,8 +21,10 @@
 #include <linux/mutex.h>
 #include <linux/page-isolation.h>
 #include <linux/pgalloc_tag.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/unaligned.h>
+#include <linux/workqueue.h>
 
 #include "../../mm/internal.h"
 
@@ -42,7 +44,7 @@ const void *kho_in_fdt(void)
  */
 
 static void kho_in_free_index(struct kho_in_chunk *chunks, unsigned int nr,
-			      unsigned long *owned)
+			      unsigned long *owned, unsigned long *built)
 {
 	unsigned int i;
 
@@ -50,6 +52,7 @@ static void kho_in_free_index(struct kho_in_chunk *chunks, unsigned int nr,
 		kvfree(chunks[i].first);
 	kfree(chunks);
 	kvfree(owned);
+	kvfree(built);
 }
 
 /*
@@ -62,7 +65,7 @@ static int kho_in_index(void)
 {
 	unsigned long folio = 0, words;
 	struct kho_in_chunk *chunks = NULL;
-	unsigned long *owned;
+	unsigned long *owned, *built;
 	const __be64 *map;
 	unsigned int i, n;
 	int len;
@@ -77,8 +80,9 @@ static int kho_in_index(void)
 	n = len / (2 * sizeof(u64));
 	words = max(BITS_TO_LONGS(kho_in.nr_folios), 1UL);
 	owned = kvmalloc_array(words, sizeof(long), GFP_KERNEL);
-	if (!owned)
-		return -ENOMEM;
+	built = kvcalloc(words, sizeof(long), GFP_KERNEL);
+	if (!owned || !built)
+		goto nomem;
 	memset(owned, 0xff, words * sizeof(long));
 	if (n) {
 		chunks = kcalloc(n, sizeof(*chunks), GFP_KERNEL);
@@ -104,17 +108,18 @@ static int kho_in_index(void)
 	}
 	/* kho_validate() counted the same runs. */
 	if (WARN_ON_ONCE(folio != kho_in.nr_folios)) {
-		kho_in_free_index(chunks, n, owned);
+		kho_in_free_index(chunks, n, owned, built);
 		return -EINVAL;
 	}
 	kho_in.chunks = chunks;
 	kho_in.nr_chunks = n;
 	kho_in.owned = owned;
+	kho_in.built = built;
 	kho_in.indexed = true;
 	return 0;
 
 nomem:
-	kho_in_free_index(chunks, n, owned);
+	kho_in_free_index(chunks, n, owned, built);
 	return -ENOMEM;
 }
 
@@ -309,26 +314,52 @@ out:
 EXPORT_SYMBOL_GPL(kho_find_fdt);
 
 /*
- * Put the first @done pages of the folio at @page back as kho_make_folio()
- * found them: reserved, with the reference and the self-pointing list
- * head that early boot gives a reserved page, and no folio fields.
+ * Give pages [@first, @end) of the folio at @page the state early boot
+ * gave a reserved page: the reserved flag, one reference, a self-pointing
+ * list head (which is also no compound head) and no folio fields, which
+ * live in a tail's mapping, index and list head. The tails go first where
+ * the whole folio is undone, so that no page is a tail when it is marked
+ * reserved again.
  */
-static void kho_unmake_folio(struct page *page, unsigned long done)
+static void kho_reset_pages(struct page *page, unsigned long first,
+			    unsigned long end)
 {
 	unsigned long i;
 
-	for (i = 0; i < done; i++) {
+	for (i = first; i < end; i++) {
 		struct page *p = page + i;
 
-		/* Not a tail first: the reserved flag is for single pages. */
 		if (i) {
 			p->mapping = NULL;
+			p->index = 0;
 			INIT_LIST_HEAD(&p->lru);
 		}
 		set_page_count(p, 1);
 		__SetPageReserved(p);
 	}
 }
+
+/**
+ * kho_unmake_folio() - undo kho_make_folio() on a folio nobody was given
+ * @page: the folio's head page
+ * @order: the folio's order
+ *
+ * Every page is left as early boot left it, so that the folio can be
+ * made again, restored as single pages or freed in blocks.
+ */
+void kho_unmake_folio(struct page *page, unsigned int order)
+{
+	struct folio *folio = (struct folio *)page;
+
+	if (order) {
+		kho_reset_pages(page, 1, 1UL << order);
+		/* folio_set_order() keeps the order in the first tail's flags. */
+		folio->_flags_1 &= ~0xffUL;
+		__ClearPageHead(page);
+	}
+	kho_reset_pages(page, 0, 1);
+}
+EXPORT_SYMBOL_IF_KUNIT(kho_unmake_folio);
 
 #ifdef CONFIG_MEM_ALLOC_PROFILING
 /*
@@ -361,11 +392,13 @@ static inline void kho_tag_restored(struct page *page, unsigned int order) { }
  * Make the folio of @order at @page a folio of refcount one, in one pass
  * over its pages: a 2 MiB folio has 512 struct pages, a cache line each,
  * and writing them is most of the cost of restoring it (two thirds of
- * retrieving a memfd of THP, measured in QEMU). Every page of a preserved
- * folio was reserved in early boot and has been nobody's since; one that
- * is not reserved any more is in use by this kernel, and handing it out
- * would give it two owners. Then the folio is left as it was, *@which
- * says which page, and false is returned.
+ * retrieving a memfd of THP, measured in QEMU), hence kho_build_ahead().
+ * Every page of a preserved folio was reserved in early boot and has been
+ * nobody's since; one that is not reserved any more is in use by this
+ * kernel, and handing it out would give it two owners. Then the folio is
+ * left as it was, *@which says which page, and false is returned. The
+ * folio gets no allocation tag here: kho_tag_restored() charges it when
+ * it is handed out.
  */
 bool kho_make_folio(struct page *page, unsigned int order,
 		    unsigned long *which)
@@ -376,7 +409,7 @@ bool kho_make_folio(struct page *page, unsigned int order,
 		struct page *p = page + i;
 
 		if (unlikely(!PageReserved(p))) {
-			kho_unmake_folio(page, i);
+			kho_reset_pages(page, 0, i);
 			*which = i;
 			return false;
 		}
@@ -392,7 +425,6 @@ bool kho_make_folio(struct page *page, unsigned int order,
 		__SetPageHead(page);
 		prep_compound_head(page, order);
 	}
-	kho_tag_restored(page, order);
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(kho_make_folio);
@@ -444,7 +476,9 @@ static long kho_restore_locked(phys_addr_t phys, int order, unsigned long nr,
 
 		if (i && page_zone(head) != zone)
 			break;
-		if (!kho_make_folio(head, order, &which)) {
+		/* One built ahead (kho_build_ahead()) is made already. */
+		if (!test_bit(idx + i, kho_in.built) &&
+		    !kho_make_folio(head, order, &which)) {
 			if (i)
 				break;
 			/* Its user keeps it: KHO neither hands it out nor frees it. */
@@ -454,12 +488,14 @@ static long kho_restore_locked(phys_addr_t phys, int order, unsigned long nr,
 			*why = NULL;
 			return -EBUSY;
 		}
+		kho_tag_restored(head, order);
 		folios[i] = page_folio(head);
 	}
 	nr = i;
 	pages = nr << order;
 
 	bitmap_clear(kho_in.owned, idx, nr);
+	bitmap_clear(kho_in.built, idx, nr);
 	kho_fix_pageblocks(r, PHYS_PFN(phys), pages);
 	adjust_managed_page_count(page, pages);
 	kho_in.restored_pages += pages;
@@ -538,6 +574,103 @@ long kho_restore_folios(phys_addr_t phys, unsigned int order,
 }
 EXPORT_SYMBOL_GPL(kho_restore_folios);
 
+/*
+ * DOC: Building large folios ahead of their restore
+ *
+ * Restoring a large folio writes every struct page of it (see
+ * kho_make_folio()), and for the 2 MiB folios of a THP memfd that is most
+ * of what retrieving the memfd costs. None of it depends on the client.
+ * So once the kernel is up, a work item on an unbound workqueue makes
+ * every large folio that KHO still owns, while the rest of boot and user
+ * space start on other CPUs, and marks it built; a later restore of a
+ * built folio only hands it out. The work holds kho_in_lock for a batch
+ * of folios at a time; a folio restored before the work reached it is
+ * made by its restore as before, and one with a page in use is left for
+ * its restore to refuse and log. Until restored, a built folio stays
+ * KHO's: it is outside the managed page counts and the client finds it
+ * unchanged. kho_restore_phys() and kho_release_unclaimed(), which hand
+ * out single pages or free blocks across folios, undo a built folio
+ * first (kho_unmake_folio()).
+ */
+
+/* Large folios made per hold of kho_in_lock. */
+#define KHO_BUILD_BATCH		64
+
+/*
+ * Make the large folios among the next KHO_BUILD_BATCH folios from folio
+ * @*k of run @*r of chunk @*c on, and move the cursor past them. Returns
+ * false once the map is done or nothing can be built any more.
+ */
+static bool kho_build_batch(unsigned int *c, unsigned long *r,
+			    unsigned long *k)
+{
+	unsigned int n = 0;
+	const char *why;
+
+	lockdep_assert_held(&kho_in_lock);
+	if (kho_in_ready(&why))
+		return false;
+	while (*c < kho_in.nr_chunks && n < KHO_BUILD_BATCH) {
+		const struct kho_in_chunk *ch = &kho_in.chunks[*c];
+		const struct kho_mem_run *run;
+		unsigned long idx, pfn, which;
+
+		if (*r == ch->nr) {
+			(*c)++;
+			*r = 0;
+			continue;
+		}
+		run = &ch->runs[*r];
+		/* Orders above MAX_PAGE_ORDER never pass kho_validate(). */
+		if (!run->order || run->order > MAX_PAGE_ORDER ||
+		    *k == run->count) {
+			(*r)++;
+			*k = 0;
+			continue;
+		}
+		idx = ch->first[*r] + *k;
+		pfn = PHYS_PFN(run->phys) + (*k << run->order);
+		if (test_bit(idx, kho_in.owned) &&
+		    !test_bit(idx, kho_in.built) &&
+		    kho_make_folio(pfn_to_page(pfn), run->order, &which)) {
+			__set_bit(idx, kho_in.built);
+			kho_in.built_pages += 1UL << run->order;
+		}
+		(*k)++;
+		n++;
+	}
+	return *c < kho_in.nr_chunks;
+}
+
+static void kho_build_ahead(struct work_struct *work)
+{
+	unsigned long r = 0, k = 0, pages = 0;
+	u64 start = local_clock();
+	unsigned int c = 0;
+	bool more;
+
+	do {
+		mutex_lock(&kho_in_lock);
+		more = kho_build_batch(&c, &r, &k);
+		pages = kho_in.built_pages;
+		mutex_unlock(&kho_in_lock);
+		cond_resched();
+	} while (more);
+	if (pages)
+		pr_info("built large folios of %lu pages ahead of their restore in %llu us\n",
+			pages, (local_clock() - start) / NSEC_PER_USEC);
+}
+
+static DECLARE_WORK(kho_build_work, kho_build_ahead);
+
+static int __init kho_build_ahead_init(void)
+{
+	if (kho_in.accepted)
+		queue_work(system_unbound_wq, &kho_build_work);
+	return 0;
+}
+subsys_initcall(kho_build_ahead_init);
+
 /**
  * kho_block_size() - size of a preserved folio before restoring it
  * @phys: physical address where a preserved folio may start
@@ -604,6 +737,9 @@ int kho_restore_phys(phys_addr_t phys, size_t size)
 			err = order;
 			break;
 		}
+		/* Single pages are handed out: a folio built ahead is undone. */
+		if (__test_and_clear_bit(idx, kho_in.built))
+			kho_unmake_folio(pfn_to_page(PHYS_PFN(cur)), order);
 		if (cur + (PAGE_SIZE << order) > end) {
 			why = "range ends inside a preserved folio";
 			err = -EINVAL;
@@ -661,7 +797,7 @@ static bool kho_free_block(unsigned long pfn, unsigned int order)
 
 	for (i = 0; i < nr; i++) {
 		if (unlikely(!PageReserved(page + i))) {
-			kho_unmake_folio(page, i);
+			kho_reset_pages(page, 0, i);
 			pr_err("not freeing %lu pages at pfn %#lx: page %lu is in use by this kernel\n",
 			       nr, pfn, i);
 			return false;
@@ -700,10 +836,18 @@ static unsigned long kho_free_range(unsigned long pfn, unsigned long end)
 /* Frees the folios of run @r that KHO still owns; returns how many pages. */
 static unsigned long kho_release_run(const struct kho_mem_run *r,
 				     unsigned long first,
-				     const unsigned long *owned)
+				     const unsigned long *owned,
+				     const unsigned long *built)
 {
 	unsigned long end = first + r->count, i = first, n = 0;
 
+	/* Blocks are freed across folios: undo those built ahead. */
+	for_each_set_bit_from(i, built, end)
+		if (test_bit(i, owned))
+			kho_unmake_folio(pfn_to_page(PHYS_PFN(r->phys) +
+						     ((i - first) << r->order)),
+					 r->order);
+	i = first;
 	while (i < end) {
 		unsigned long s = find_next_bit(owned, end, i), e, pfn, nr;
 
@@ -746,7 +890,7 @@ static void kho_recompute_reserves(void)
 void kho_release_unclaimed(void)
 {
 	struct kho_in_chunk *chunks;
-	unsigned long *owned;
+	unsigned long *owned, *built;
 	unsigned long n = 0;
 	unsigned int c, nr_chunks;
 	const char *why;
@@ -767,9 +911,11 @@ void kho_release_unclaimed(void)
 	chunks = kho_in.chunks;
 	nr_chunks = kho_in.nr_chunks;
 	owned = kho_in.owned;
+	built = kho_in.built;
 	kho_in.chunks = NULL;
 	kho_in.nr_chunks = 0;
 	kho_in.owned = NULL;
+	kho_in.built = NULL;
 	mutex_unlock(&kho_in_lock);
 
 	for (c = 0; c < nr_chunks; c++) {
@@ -780,7 +926,8 @@ void kho_release_unclaimed(void)
 			/* Checked at boot; never shift by an order that was not. */
 			if (WARN_ON_ONCE(ch->runs[i].order > MAX_PAGE_ORDER))
 				continue;
-			n += kho_release_run(&ch->runs[i], ch->first[i], owned);
+			n += kho_release_run(&ch->runs[i], ch->first[i], owned,
+					     built);
 		}
 	}
 	/* The map and the root FDT were reserved at boot, never restorable. */
@@ -792,7 +939,7 @@ void kho_release_unclaimed(void)
 	}
 	kho_free_range(PHYS_PFN(kho_in.fdt_phys),
 		       PHYS_PFN(kho_in.fdt_phys + PAGE_ALIGN(kho_in.fdt_size)));
-	kho_in_free_index(chunks, nr_chunks, owned);
+	kho_in_free_index(chunks, nr_chunks, owned, built);
 
 	mutex_lock(&kho_in_lock);
 	kho_in.released_pages = n;
