@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for shmem_insert_folios().
- *
+ */
+
+/**
  * DOC: shmem insert KUnit suite
  *
  * The next kernel of a live update refills a memfd with the folios the

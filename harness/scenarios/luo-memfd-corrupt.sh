@@ -32,6 +32,7 @@
 # expect: 1 preserved_mixed
 # expect: 1 preserved_falloc
 # expect: 1 preserved_unclaimed_thp
+# expect: 1 unclaimed_thp_is_huge
 # expect: 1 unknown_kind_refused
 # expect: 2 refused_flags
 # expect: 2 logged_flags
@@ -96,6 +97,9 @@ stage1() {
 	echo advise > /sys/kernel/mm/transparent_hugepage/shmem_enabled
 	$BENCH preserve 8-thp unclaimed 24 > /tmp/unclaimed.out 2>&1 &
 	tap_check preserved_unclaimed_thp wait_for /tmp/unclaimed.out ready 60
+	# The build-ahead check below needs the memfd's 2 MiB folios.
+	tap_check unclaimed_thp_is_huge sh -c \
+		"awk '/^ShmemHugePages:/ { exit !(\$2 >= 8192) }' /proc/meminfo"
 	echo "24 count" > $CORRUPT
 	tap_check unknown_kind_refused sh -c "! echo '1 nonsense' > $CORRUPT"
 	luotest_kexec

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Kexec HandOver (KHO): hand memory and metadata to the next kernel.
- *
+ */
+
+/**
  * DOC: KHO core
  *
  * A kernel that is replaced with kexec normally loses all of its memory:
@@ -18,9 +20,10 @@
  * segment of the next kernel inside scratch, KASLR chooses only inside
  * scratch, and the next kernel restricts memblock to scratch until it has
  * reserved every preserved range. Only then does early boot go on as
- * usual; the preserved pages stay reserved until their owner restores them
+ * usual; the preserved pages stay KHO's until their owner restores them
  * (kho_restore_folio(), kho_restore_phys()) or kho_release_unclaimed()
- * returns the leftovers to the page allocator.
+ * returns the leftovers to the page allocator. Meanwhile KHO makes the
+ * large ones folios ahead of their restore, in the background.
  *
  * Outgoing state is kept as one bitmap per folio order (see
  * &struct kho_tracker); kho_kexec_finalize() turns it into a sorted list
@@ -30,8 +33,9 @@
  *
  * Locking: kho_out_lock serializes everything on the outgoing side (the
  * tracker, the published client trees, finalization and the fault
- * injection mode). kho_in_lock serializes restoring and releasing incoming
- * memory. Early boot code runs single-threaded and takes no locks.
+ * injection mode). kho_in_lock serializes restoring, building ahead and
+ * releasing incoming memory. Early boot code runs single-threaded and
+ * takes no locks.
  *
  * The files: this one holds the state shared by the others;
  * kho_tracker.c the tracker, the map format and its checks; kho_boot.c

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Kexec HandOver: early boot, the incoming handover and scratch
- *
+ */
+
+/**
  * DOC: KHO early boot
  *
  * Everything KHO does before the page allocator runs. The architecture

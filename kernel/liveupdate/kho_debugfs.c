@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Kexec HandOver: debugfs
- *
+ */
+
+/**
  * DOC: KHO debugfs
  *
  * /sys/kernel/debug/kho/: the outgoing root FDT once finalized and a copy

@@ -178,7 +178,7 @@ struct kho_in_chunk {
  * @last_pageblock: one more than the first pfn of the pageblock that
  *	restoring looked at last (0: none); small folios come in runs, and
  *	their pageblock needs looking at once
- * @indexed: @chunks and @owned are built
+ * @indexed: @chunks, @owned and @built are allocated
  * @chunks: index over the map, one entry per chunk
  * @nr_chunks: entries in @chunks
  * @owned: one bit per folio, set while KHO owns the folio

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Kexec HandOver: the handover written at kexec
- *
+ */
+
+/**
  * DOC: KHO kexec
  *
  * What kexec_file_load() and kernel_kexec() need from KHO: the handover

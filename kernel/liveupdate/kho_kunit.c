@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Kexec HandOver (KHO): KUnit tests.
- *
+ */
+
+/**
  * DOC: KHO KUnit suite
  *
  * The preserved-memory map is the part of KHO where a mistake silently

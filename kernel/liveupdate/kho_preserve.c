@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Kexec HandOver: the outgoing side, preserving memory and trees
- *
+ */
+
+/**
  * DOC: KHO preserve
  *
  * Clients name the folios and physical ranges that must survive the kexec

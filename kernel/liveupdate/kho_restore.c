@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Kexec HandOver: the incoming side, restore and release
- *
+ */
+
+/**
  * DOC: KHO restore
  *
  * After boot every preserved folio belongs to KHO until its client takes
@@ -316,10 +318,10 @@ EXPORT_SYMBOL_GPL(kho_find_fdt);
 /*
  * Give pages [@first, @end) of the folio at @page the state early boot
  * gave a reserved page: the reserved flag, one reference, a self-pointing
- * list head (which is also no compound head) and no folio fields, which
- * live in a tail's mapping, index and list head. The tails go first where
- * the whole folio is undone, so that no page is a tail when it is marked
- * reserved again.
+ * list head (which also clears a tail's compound head) and no folio
+ * fields, which live in a tail's mapping, index and list head. The
+ * reserved flag is for pages that are no part of a compound page: a tail
+ * stops being one before its flag is set, the head once PG_head is gone.
  */
 static void kho_reset_pages(struct page *page, unsigned long first,
 			    unsigned long end)
@@ -353,13 +355,49 @@ void kho_unmake_folio(struct page *page, unsigned int order)
 
 	if (order) {
 		kho_reset_pages(page, 1, 1UL << order);
-		/* folio_set_order() keeps the order in the first tail's flags. */
-		folio->_flags_1 &= ~0xffUL;
+		/* The order, and flags the page allocator clears at free. */
+		folio->_flags_1 &= ~PAGE_FLAGS_SECOND;
 		__ClearPageHead(page);
 	}
 	kho_reset_pages(page, 0, 1);
 }
 EXPORT_SYMBOL_IF_KUNIT(kho_unmake_folio);
+
+/* Is every page of [@page, @page + @nr) still reserved since boot? */
+static bool kho_pages_reserved(struct page *page, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		if (unlikely(!PageReserved(page + i)))
+			return false;
+	return true;
+}
+
+/*
+ * Is the folio of @order at @page, built ahead of its restore, still as
+ * kho_make_folio() made it: a head of one reference and, unless
+ * @head_only, tails of none that point at it? A page that differs was
+ * taken or freed by someone else since; KHO must then neither hand the
+ * folio out nor reset its pages. A restore checks the head only: reading
+ * every tail would cost about what building the folio ahead saved.
+ */
+static bool kho_built_intact(struct page *page, unsigned int order,
+			     bool head_only)
+{
+	unsigned long i, nr = 1UL << order;
+
+	if (PageReserved(page) || page_ref_count(page) != 1 ||
+	    !PageHead(page) || compound_order(page) != order)
+		return false;
+	for (i = 1; !head_only && i < nr; i++) {
+		struct page *p = page + i;
+
+		if (compound_head(p) != page || page_ref_count(p))
+			return false;
+	}
+	return true;
+}
 
 #ifdef CONFIG_MEM_ALLOC_PROFILING
 /*
@@ -367,8 +405,8 @@ EXPORT_SYMBOL_IF_KUNIT(kho_unmake_folio);
  * Charge what KHO hands out to a tag of its own, as the page allocator
  * charges an allocation: /proc/allocinfo then shows restored memory, and
  * a split, copy or free of it finds the tag it expects (the empty marker
- * is only for pages about to be freed). A page that has a tag keeps it:
- * the KUnit test makes folios of pages it allocated.
+ * is only for pages about to be freed). A page that has a tag keeps it
+ * (pages that were allocated, not reserved at boot).
  */
 static void kho_tag_restored(struct page *page, unsigned int order)
 {
@@ -471,20 +509,25 @@ static long kho_restore_locked(phys_addr_t phys, int order, unsigned long nr,
 	page = pfn_to_page(PHYS_PFN(phys));
 	zone = page_zone(page);
 	for (i = 0; i < nr; i++) {
-		unsigned long pfn = PHYS_PFN(phys) + (i << order), which;
+		unsigned long pfn = PHYS_PFN(phys) + (i << order), which = 0;
 		struct page *head = pfn_to_page(pfn);
+		bool ok;
 
 		if (i && page_zone(head) != zone)
 			break;
 		/* One built ahead (kho_build_ahead()) is made already. */
-		if (!test_bit(idx + i, kho_in.built) &&
-		    !kho_make_folio(head, order, &which)) {
+		if (test_bit(idx + i, kho_in.built))
+			ok = kho_built_intact(head, order, true);
+		else
+			ok = kho_make_folio(head, order, &which);
+		if (!ok) {
 			if (i)
 				break;
 			/* Its user keeps it: KHO neither hands it out nor frees it. */
 			pr_err("cannot restore folio at %pa: page %lu of it is in use by this kernel; left to that user\n",
 			       &phys, which);
-			clear_bit(idx, kho_in.owned);
+			__clear_bit(idx, kho_in.owned);
+			__clear_bit(idx, kho_in.built);
 			*why = NULL;
 			return -EBUSY;
 		}
@@ -574,7 +617,7 @@ long kho_restore_folios(phys_addr_t phys, unsigned int order,
 }
 EXPORT_SYMBOL_GPL(kho_restore_folios);
 
-/*
+/**
  * DOC: Building large folios ahead of their restore
  *
  * Restoring a large folio writes every struct page of it (see
@@ -593,12 +636,13 @@ EXPORT_SYMBOL_GPL(kho_restore_folios);
  * first (kho_unmake_folio()).
  */
 
-/* Large folios made per hold of kho_in_lock. */
+/* Steps (folios looked at, runs passed) per hold of kho_in_lock. */
 #define KHO_BUILD_BATCH		64
 
 /*
- * Make the large folios among the next KHO_BUILD_BATCH folios from folio
- * @*k of run @*r of chunk @*c on, and move the cursor past them. Returns
+ * Take up to KHO_BUILD_BATCH steps from folio @*k of run @*r of chunk @*c
+ * on, a step being a folio looked at or a run or chunk passed over, and
+ * make the large folios among them; the cursor moves past them. Returns
  * false once the map is done or nothing can be built any more.
  */
 static bool kho_build_batch(unsigned int *c, unsigned long *r,
@@ -610,7 +654,7 @@ static bool kho_build_batch(unsigned int *c, unsigned long *r,
 	lockdep_assert_held(&kho_in_lock);
 	if (kho_in_ready(&why))
 		return false;
-	while (*c < kho_in.nr_chunks && n < KHO_BUILD_BATCH) {
+	for (; *c < kho_in.nr_chunks && n < KHO_BUILD_BATCH; n++) {
 		const struct kho_in_chunk *ch = &kho_in.chunks[*c];
 		const struct kho_mem_run *run;
 		unsigned long idx, pfn, which;
@@ -637,7 +681,6 @@ static bool kho_build_batch(unsigned int *c, unsigned long *r,
 			kho_in.built_pages += 1UL << run->order;
 		}
 		(*k)++;
-		n++;
 	}
 	return *c < kho_in.nr_chunks;
 }
@@ -665,7 +708,8 @@ static DECLARE_WORK(kho_build_work, kho_build_ahead);
 
 static int __init kho_build_ahead_init(void)
 {
-	if (kho_in.accepted)
+	/* Without LUO, kho_release_late() frees what initcalls left. */
+	if (kho_in.accepted && IS_ENABLED(CONFIG_LIVEUPDATE))
 		queue_work(system_unbound_wq, &kho_build_work);
 	return 0;
 }
@@ -737,17 +781,19 @@ int kho_restore_phys(phys_addr_t phys, size_t size)
 			err = order;
 			break;
 		}
-		/* Single pages are handed out: a folio built ahead is undone. */
-		if (__test_and_clear_bit(idx, kho_in.built))
-			kho_unmake_folio(pfn_to_page(PHYS_PFN(cur)), order);
 		if (cur + (PAGE_SIZE << order) > end) {
 			why = "range ends inside a preserved folio";
 			err = -EINVAL;
 		}
 	}
 	/* A page this kernel uses would get two owners (see kho_make_folio()). */
-	for (cur = phys; !err && cur < end; cur += PAGE_SIZE) {
-		if (unlikely(!PageReserved(pfn_to_page(PHYS_PFN(cur))))) {
+	for (cur = phys; !err && cur < end; cur += PAGE_SIZE << order) {
+		struct page *page = pfn_to_page(PHYS_PFN(cur));
+
+		order = kho_in_block(cur, &why, &idx, &run);
+		if (test_bit(idx, kho_in.built) ?
+		    !kho_built_intact(page, order, false) :
+		    !kho_pages_reserved(page, 1UL << order)) {
 			why = "a page of it is in use by this kernel";
 			err = -EBUSY;
 		}
@@ -761,6 +807,9 @@ int kho_restore_phys(phys_addr_t phys, size_t size)
 
 	for (cur = phys; cur < end; cur += PAGE_SIZE << order) {
 		order = kho_in_block(cur, &why, &idx, &run);
+		/* Single pages are handed out: a folio built ahead is undone. */
+		if (__test_and_clear_bit(idx, kho_in.built))
+			kho_unmake_folio(pfn_to_page(PHYS_PFN(cur)), order);
 		__clear_bit(idx, kho_in.owned);
 		kho_fix_pageblocks(run, PHYS_PFN(cur), 1UL << order);
 	}
@@ -835,19 +884,24 @@ static unsigned long kho_free_range(unsigned long pfn, unsigned long end)
 
 /* Frees the folios of run @r that KHO still owns; returns how many pages. */
 static unsigned long kho_release_run(const struct kho_mem_run *r,
-				     unsigned long first,
-				     const unsigned long *owned,
+				     unsigned long first, unsigned long *owned,
 				     const unsigned long *built)
 {
-	unsigned long end = first + r->count, i = first, n = 0;
+	unsigned long end = first + r->count, i = first, n = 0, b = first;
 
 	/* Blocks are freed across folios: undo those built ahead. */
-	for_each_set_bit_from(i, built, end)
-		if (test_bit(i, owned))
-			kho_unmake_folio(pfn_to_page(PHYS_PFN(r->phys) +
-						     ((i - first) << r->order)),
-					 r->order);
-	i = first;
+	for_each_set_bit_from(b, built, end) {
+		unsigned long pfn = PHYS_PFN(r->phys) + ((b - first) << r->order);
+		struct page *page = pfn_to_page(pfn);
+
+		if (kho_built_intact(page, r->order, false)) {
+			kho_unmake_folio(page, r->order);
+			continue;
+		}
+		pr_err("not freeing %lu pages at pfn %#lx: a page of them is in use by this kernel\n",
+		       1UL << r->order, pfn);
+		__clear_bit(b, owned);
+	}
 	while (i < end) {
 		unsigned long s = find_next_bit(owned, end, i), e, pfn, nr;
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Kexec HandOver (KHO): test client.
- *
+ */
+
+/**
  * DOC: KHO test client
  *
  * Exercises KHO end to end without any other client: it preserves folios

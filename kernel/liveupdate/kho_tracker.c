@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Kexec HandOver: the preserved-memory tracker and the map format
- *
+ */
+
+/**
  * DOC: KHO tracker
  *
  * The pure part of KHO, without any global state, so that KUnit can test
