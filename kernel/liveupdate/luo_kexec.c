@@ -23,10 +23,12 @@
  *
  * Called by kernel_kexec() before KHO finalizes the handover. If LUO is
  * ``prepared`` this sends FREEZE; if it is ``frozen`` already it does
- * nothing more; in ``normal`` (and ``updated``) nothing is preserved and
- * the kexec is a plain one. On success LUO is rebooting: every event
- * fails with -EBUSY and closing /dev/liveupdate cancels nothing, until
- * liveupdate_reboot_abort().
+ * nothing more; in ``normal`` and ``updated`` it prepares and freezes the
+ * open sessions, if any, finishing an update first (luo_ctx_reboot()),
+ * and otherwise the kexec is a plain one. In ``updated`` no device of
+ * the previous kernel can reattach from here on. On success LUO is
+ * rebooting: every event fails with -EBUSY and closing /dev/liveupdate
+ * cancels nothing, until liveupdate_reboot_abort().
  *
  * Return: 0 if the kexec may go on; -ECANCELED if the freeze failed, in
  * which case every participant was cancelled, LUO is ``normal`` and the
@@ -37,6 +39,13 @@ int liveupdate_reboot(void)
 {
 	if (!liveupdate_enabled())
 		return 0;
+	/*
+	 * With sessions open a kexec in ``updated`` finishes the update
+	 * (luo_ctx_reboot()), and a kexec that then fails frees what nobody
+	 * took back: as before LUO's FINISH, reattaching devices ends first.
+	 */
+	if (liveupdate_state() == LIVEUPDATE_STATE_UPDATED)
+		luo_device_incoming_close();
 	return luo_ctx_reboot(luo_global_ctx());
 }
 
