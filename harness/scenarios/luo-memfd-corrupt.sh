@@ -20,7 +20,12 @@
 # memfd with a wrong page count that nobody retrieves: KHO builds its
 # 2 MiB folios ahead of a restore (built_pages in KHO's debugfs stats),
 # and LUO's FINISH, which leaves a damaged memfd's memory to KHO, must
-# undo and free them with the rest.
+# undo and free them with the rest. Fault injection (KHO's debugfs
+# in/occupy) makes preserved pages look in use by the next kernel: the
+# first page of a 1 MiB memfd (a reserved page), the head of an 8 MiB
+# THP memfd's first folio and a tail of the damaged THP memfd's (folios
+# built ahead); RETRIEVE_FD refuses the first two with EBUSY and a log
+# line, and the release leaves the third folio alone, with a log line.
 #
 # stages: 2
 # qemu: -m 2G -smp 2
@@ -32,6 +37,8 @@
 # expect: 1 preserved_mixed
 # expect: 1 preserved_falloc
 # expect: 1 preserved_unclaimed_thp
+# expect: 1 preserved_occupied_4k
+# expect: 1 preserved_occupied_thp
 # expect: 1 unclaimed_thp_is_huge
 # expect: 1 unknown_kind_refused
 # expect: 2 refused_flags
@@ -58,6 +65,11 @@
 # expect: 2 falloc_unwritten_pages_zero
 # expect: 2 unretrieved_damage_logged
 # expect: 2 large_folios_built_ahead
+# expect: 2 occupied_4k_refused
+# expect: 2 occupied_4k_logged
+# expect: 2 occupied_thp_refused
+# expect: 2 occupied_thp_logged
+# expect: 2 occupied_tail_not_freed
 # expect: 2 refused_memory_released
 
 BENCH=/luotest/bin/liveupdate_bench
@@ -97,12 +109,20 @@ stage1() {
 	echo advise > /sys/kernel/mm/transparent_hugepage/shmem_enabled
 	$BENCH preserve 8-thp unclaimed 24 > /tmp/unclaimed.out 2>&1 &
 	tap_check preserved_unclaimed_thp wait_for /tmp/unclaimed.out ready 60
-	# The build-ahead check below needs the memfd's 2 MiB folios.
-	tap_check unclaimed_thp_is_huge sh -c \
-		"awk '/^ShmemHugePages:/ { exit !(\$2 >= 8192) }' /proc/meminfo"
 	echo "24 count" > $CORRUPT
+	$BENCH preserve 1-4k occ4k 25 > /tmp/occ4k.out 2>&1 &
+	tap_check preserved_occupied_4k wait_for /tmp/occ4k.out ready 60
+	$BENCH preserve 8-thp occthp 26 > /tmp/occthp.out 2>&1 &
+	tap_check preserved_occupied_thp wait_for /tmp/occthp.out ready 60
+	# The checks of folios built ahead need both memfds' 2 MiB folios.
+	tap_check unclaimed_thp_is_huge sh -c \
+		"awk '/^ShmemHugePages:/ { exit !(\$2 >= 16384) }' /proc/meminfo"
 	tap_check unknown_kind_refused sh -c "! echo '1 nonsense' > $CORRUPT"
-	luotest_kexec
+	# Where their first data pages are, for stage 2's fault injection.
+	pfn() { sed -n 's/.*first_pfn=//p' "$1"; }
+	p4=$(pfn /tmp/occ4k.out) pt=$(pfn /tmp/occthp.out)
+	pd=$(pfn /tmp/unclaimed.out)
+	luotest_kexec --append "luotest.occ4k=$p4 luotest.occthp=$pt luotest.dmgthp=$pd"
 }
 
 stage2() {
@@ -111,13 +131,31 @@ stage2() {
 	# KHO builds them in the background from boot on.
 	built_ahead() {
 		n=50
-		until [ "$(built)" -ge 2048 ] 2>/dev/null; do
+		until [ "$(built)" -ge 4096 ] 2>/dev/null; do
 			n=$((n - 1))
 			[ $n -gt 0 ] || { grep . /sys/kernel/debug/kho/in/stats; return 1; }
 			sleep 0.2
 		done
 	}
 	tap_check large_folios_built_ahead built_ahead
+	occupy() {
+		pfn=$(cmdline_arg "luotest.$1")
+		[ -n "$pfn" ] || return 1
+		printf '%#x' $((pfn * 4096 + $2)) > /sys/kernel/debug/kho/in/occupy
+	}
+	occupy occ4k 0
+	tap_fails_with occupied_4k_refused "retrieve fd: Device or resource busy" \
+		$BENCH retrieve 1-4k occ4k 25
+	tap_check occupied_4k_logged sh -c "dmesg | grep -q \
+		'KHO: cannot restore folio at .*: page 0 of it is in use by this kernel'"
+	occupy occthp 0
+	tap_fails_with occupied_thp_refused "retrieve fd: Device or resource busy" \
+		$BENCH retrieve 8-thp occthp 26
+	tap_check occupied_thp_logged sh -c "dmesg |
+		grep -q 'KHO: test: .* now in use by this kernel (built folio)' &&
+		dmesg | grep 'KHO: cannot restore folio at' | tail -n1 |
+		grep -q 'page 0 of it is in use'"
+	occupy dmgthp 4096
 	t=1
 	for k in $KINDS; do
 		tap_fails_with "refused_$k" "retrieve fd: Invalid argument" \
@@ -139,7 +177,9 @@ stage2() {
 	luoctl finish > /tmp/finish.out 2>&1
 	after=$(released)
 	# 10 damaged memfds of 256 pages, each with its chunk, and the
-	# damaged THP memfd's 2048 pages.
+	# damaged THP memfd's 2048 pages but its first 2 MiB folio.
 	tap_check refused_memory_released \
-		test $((after - before)) -ge $((10 * 256 + 2048))
+		test $((after - before)) -ge $((10 * 256 + 1536))
+	tap_check occupied_tail_not_freed sh -c "dmesg | grep -q \
+		'KHO: not freeing 512 pages at pfn $(cmdline_arg luotest.dmgthp): a page'"
 }

@@ -9,7 +9,8 @@
  * /sys/kernel/debug/kho/: the outgoing root FDT once finalized and a copy
  * of the incoming one, statistics of both sides and, with
  * CONFIG_KEXEC_HANDOVER_TEST, the fault injection that damages the next
- * handover on purpose.
+ * handover on purpose and the one that makes a preserved page look in
+ * use by this kernel (in/occupy).
  */
 
 #define pr_fmt(fmt) "KHO: " fmt
@@ -125,6 +126,23 @@ static const struct file_operations kho_corrupt_fops = {
 	.llseek = seq_lseek,
 	.release = single_release,
 };
+
+static ssize_t kho_occupy_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	u64 phys;
+	int err;
+
+	err = kstrtou64_from_user(ubuf, count, 0, &phys);
+	if (!err)
+		err = kho_test_occupy(phys);
+	return err ? err : count;
+}
+
+static const struct file_operations kho_occupy_fops = {
+	.owner = THIS_MODULE,
+	.write = kho_occupy_write,
+};
 #endif
 
 static int __init kho_debugfs_init(void)
@@ -161,6 +179,10 @@ static int __init kho_debugfs_init(void)
 		mutex_unlock(&kho_in_lock);
 		debugfs_create_file("stats", 0400, dir, NULL,
 				    &kho_in_stats_fops);
+#ifdef CONFIG_KEXEC_HANDOVER_TEST
+		debugfs_create_file("occupy", 0200, dir, NULL,
+				    &kho_occupy_fops);
+#endif
 	}
 	return 0;
 }

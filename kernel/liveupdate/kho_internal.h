@@ -266,6 +266,9 @@ const void *kho_in_fdt(void);
 bool kho_make_folio(struct page *page, unsigned int order,
 		    unsigned long *which);
 void kho_unmake_folio(struct page *page, unsigned int order);
+#ifdef CONFIG_KEXEC_HANDOVER_TEST
+int kho_test_occupy(phys_addr_t phys);
+#endif
 
 /* kho_preserve.c */
 int kho_check_out_meta(phys_addr_t phys, u64 size);

@@ -617,6 +617,45 @@ long kho_restore_folios(phys_addr_t phys, unsigned int order,
 }
 EXPORT_SYMBOL_GPL(kho_restore_folios);
 
+#ifdef CONFIG_KEXEC_HANDOVER_TEST
+/*
+ * Fault injection for the tests of what KHO does with a preserved page
+ * this kernel uses (it must neither hand it out nor free it): make the
+ * page at @phys, in a folio KHO still owns, look in use. A page of a
+ * folio not built yet loses its reserved flag, as if allocated; one of a
+ * built folio gets a reference more, as if someone took it. The page is
+ * never KHO's to hand out again, and leaks by design.
+ */
+int kho_test_occupy(phys_addr_t phys)
+{
+	const struct kho_mem_run *r;
+	unsigned long idx;
+	struct page *page;
+	const char *why;
+	int err;
+
+	mutex_lock(&kho_in_lock);
+	err = kho_in_ready(&why);
+	if (err)
+		goto out;
+	r = PAGE_ALIGNED(phys) ? kho_in_lookup(phys, &idx) : NULL;
+	if (!r || !test_bit(idx, kho_in.owned)) {
+		err = -ENOENT;
+		goto out;
+	}
+	page = pfn_to_page(PHYS_PFN(phys));
+	if (test_bit(idx, kho_in.built))
+		page_ref_inc(page);
+	else
+		__ClearPageReserved(page);
+	pr_warn("test: the page at %pa is now in use by this kernel (%s folio)\n",
+		&phys, test_bit(idx, kho_in.built) ? "built" : "reserved");
+out:
+	mutex_unlock(&kho_in_lock);
+	return err;
+}
+#endif
+
 /**
  * DOC: Building large folios ahead of their restore
  *

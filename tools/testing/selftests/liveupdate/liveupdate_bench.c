@@ -140,6 +140,25 @@ static unsigned long unwritten_not_zero(const struct bench_case *c,
 static const char *bench_session = "bench";
 static unsigned long long bench_token = 1;
 
+/*
+ * The frame of the first data page, for tests that need to know where a
+ * memfd's memory is (as root; nothing otherwise).
+ */
+static void report_first_frame(const struct bench_case *c, const char *map,
+			       unsigned long long token)
+{
+	int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	__u64 pfn = 0;
+
+	if (pagemap >= 0) {
+		pfn = pagemap_pfn(pagemap, map + data_offset(c, 0));
+		close(pagemap);
+	}
+	if (pfn)
+		report("token=%llu first_pfn=%#llx", token,
+		       (unsigned long long)pfn);
+}
+
 /* A memfd of case @c, its data pages stamped, preserved under @token. */
 static double preserve_one(int session, const struct bench_case *c,
 			   unsigned long long token)
@@ -170,6 +189,7 @@ static double preserve_one(int session, const struct bench_case *c,
 		*(uint64_t *)(map + data_offset(c, i)) = STAMP ^ i;
 	if (hole)
 		munmap(hole, 2 * c->data);
+	report_first_frame(c, map, token);
 
 	t0 = now_ms();
 	err = session_preserve(session, fd, token);

@@ -180,16 +180,6 @@ static bool page_ok(const void *p, __u64 token, __u64 idx, int gen)
 	return true;
 }
 
-static __u64 pagemap_pfn(int pagemap, const void *addr)
-{
-	__u64 ent;
-
-	if (pread(pagemap, &ent, sizeof(ent),
-		  (uintptr_t)addr / PAGE * sizeof(ent)) != sizeof(ent))
-		return 0;
-	return ent >> 63 ? ent & ((1ULL << 55) - 1) : 0;
-}
-
 static bool pfn_is_thp(int kpageflags, __u64 pfn)
 {
 	__u64 flags;

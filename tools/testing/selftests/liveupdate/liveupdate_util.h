@@ -149,4 +149,19 @@ static inline void say_and_log(const char *tag, const char *fmt, ...)
 	}
 }
 
+/*
+ * The page frame behind @addr from /proc/self/pagemap (@pagemap open on
+ * it), or 0 if it is not present or the caller may not see frames.
+ */
+static inline __u64 pagemap_pfn(int pagemap, const void *addr)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	__u64 ent;
+
+	if (pread(pagemap, &ent, sizeof(ent),
+		  (uintptr_t)addr / page * sizeof(ent)) != sizeof(ent))
+		return 0;
+	return ent >> 63 ? ent & ((1ULL << 55) - 1) : 0;
+}
+
 #endif /* LIVEUPDATE_UTIL_H */
