@@ -40,6 +40,7 @@
 # expect: 1 preserved_occupied_4k
 # expect: 1 preserved_occupied_thp
 # expect: 1 unclaimed_thp_is_huge
+# expect: 1 frames_known
 # expect: 1 unknown_kind_refused
 # expect: 2 refused_flags
 # expect: 2 logged_flags
@@ -65,10 +66,13 @@
 # expect: 2 falloc_unwritten_pages_zero
 # expect: 2 unretrieved_damage_logged
 # expect: 2 large_folios_built_ahead
+# expect: 2 occupied_4k
 # expect: 2 occupied_4k_refused
 # expect: 2 occupied_4k_logged
+# expect: 2 occupied_thp
 # expect: 2 occupied_thp_refused
 # expect: 2 occupied_thp_logged
+# expect: 2 occupied_tail
 # expect: 2 occupied_tail_not_freed
 # expect: 2 refused_memory_released
 
@@ -122,20 +126,24 @@ stage1() {
 	pfn() { sed -n 's/.*first_pfn=//p' "$1"; }
 	p4=$(pfn /tmp/occ4k.out) pt=$(pfn /tmp/occthp.out)
 	pd=$(pfn /tmp/unclaimed.out)
+	tap_check frames_known test -n "$p4" -a -n "$pt" -a -n "$pd"
 	luotest_kexec --append "luotest.occ4k=$p4 luotest.occthp=$pt luotest.dmgthp=$pd"
 }
 
 stage2() {
 	released() { sed -n 's/^released_pages=//p' /sys/kernel/debug/kho/in/stats; }
 	built() { sed -n 's/^built_pages=//p' /sys/kernel/debug/kho/in/stats; }
-	# KHO builds them in the background from boot on.
+	# KHO builds them in the background from boot on: all of them
+	# (both THP memfds, 4096 pages) once it says it is done.
 	built_ahead() {
 		n=50
-		until [ "$(built)" -ge 4096 ] 2>/dev/null; do
+		until grep -q '^build_done=1$' /sys/kernel/debug/kho/in/stats; do
 			n=$((n - 1))
-			[ $n -gt 0 ] || { grep . /sys/kernel/debug/kho/in/stats; return 1; }
+			[ $n -gt 0 ] || break
 			sleep 0.2
 		done
+		[ "$(built)" -ge 4096 ] ||
+			{ grep . /sys/kernel/debug/kho/in/stats; return 1; }
 	}
 	tap_check large_folios_built_ahead built_ahead
 	occupy() {
@@ -143,19 +151,20 @@ stage2() {
 		[ -n "$pfn" ] || return 1
 		printf '%#x' $((pfn * 4096 + $2)) > /sys/kernel/debug/kho/in/occupy
 	}
-	occupy occ4k 0
+	tap_check occupied_4k occupy occ4k 0
 	tap_fails_with occupied_4k_refused "retrieve fd: Device or resource busy" \
 		$BENCH retrieve 1-4k occ4k 25
 	tap_check occupied_4k_logged sh -c "dmesg | grep -q \
 		'KHO: cannot restore folio at .*: page 0 of it is in use by this kernel'"
-	occupy occthp 0
+	tap_check occupied_thp occupy occthp 0
 	tap_fails_with occupied_thp_refused "retrieve fd: Device or resource busy" \
 		$BENCH retrieve 8-thp occthp 26
-	tap_check occupied_thp_logged sh -c "dmesg |
-		grep -q 'KHO: test: .* now in use by this kernel (built folio)' &&
+	at=$(printf '0x%016x' $(($(cmdline_arg luotest.occthp) * 4096)))
+	tap_check occupied_thp_logged sh -c "dmesg | grep -q \
+		'KHO: test: the page at $at is now in use by this kernel (built folio)' &&
 		dmesg | grep 'KHO: cannot restore folio at' | tail -n1 |
-		grep -q 'page 0 of it is in use'"
-	occupy dmgthp 4096
+		grep -q '$at: page 0 of it is in use'"
+	tap_check occupied_tail occupy dmgthp 4096
 	t=1
 	for k in $KINDS; do
 		tap_fails_with "refused_$k" "retrieve fd: Invalid argument" \
@@ -176,10 +185,12 @@ stage2() {
 	before=$(released)
 	luoctl finish > /tmp/finish.out 2>&1
 	after=$(released)
-	# 10 damaged memfds of 256 pages, each with its chunk, and the
-	# damaged THP memfd's 2048 pages but its first 2 MiB folio.
+	# 10 damaged memfds of 256 pages, each with its chunk; the damaged
+	# THP memfd's 2048 pages but its first 2 MiB folio; and what the
+	# refused retrieves left: the 4 KiB memfd's 255 pages after its
+	# first, the THP memfd's three 2 MiB folios after its first.
 	tap_check refused_memory_released \
-		test $((after - before)) -ge $((10 * 256 + 1536))
+		test $((after - before)) -ge $((10 * 256 + 1536 + 255 + 1536))
 	tap_check occupied_tail_not_freed sh -c "dmesg | grep -q \
 		'KHO: not freeing 512 pages at pfn $(cmdline_arg luotest.dmgthp): a page'"
 }

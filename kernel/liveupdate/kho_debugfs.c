@@ -77,8 +77,8 @@ static int kho_in_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "restored_pages=%lu\nreleased=%d\nreleased_pages=%lu\n",
 		   kho_in.restored_pages, kho_in.released,
 		   kho_in.released_pages);
-	seq_printf(m, "reserve_us=%llu\nbuilt_pages=%lu\n", kho_in.reserve_us,
-		   kho_in.built_pages);
+	seq_printf(m, "reserve_us=%llu\nbuilt_pages=%lu\nbuild_done=%d\n",
+		   kho_in.reserve_us, kho_in.built_pages, kho_in.build_done);
 	seq_printf(m, "fdt_phys=%#llx\nfdt_size=%llu\n",
 		   (u64)kho_in.fdt_phys, kho_in.fdt_size);
 	mutex_unlock(&kho_in_lock);

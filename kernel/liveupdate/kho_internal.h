@@ -185,6 +185,7 @@ struct kho_in_chunk {
  * @built: one bit per folio, set while KHO owns the folio and it was
  *	made ahead of its restore (see kho_restore.c)
  * @built_pages: pages of the folios made ahead of their restore
+ * @build_done: the work that makes them is over
  *
  * Written by early boot, single-threaded; from then on the fields from
  * @restored_pages on are under kho_in_lock.
@@ -208,6 +209,7 @@ struct kho_incoming {
 	unsigned long *owned;
 	unsigned long *built;
 	unsigned long built_pages;
+	bool build_done;
 };
 
 /**

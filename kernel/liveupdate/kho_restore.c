@@ -623,8 +623,11 @@ EXPORT_SYMBOL_GPL(kho_restore_folios);
  * this kernel uses (it must neither hand it out nor free it): make the
  * page at @phys, in a folio KHO still owns, look in use. A page of a
  * folio not built yet loses its reserved flag, as if allocated; one of a
- * built folio gets a reference more, as if someone took it. The page is
- * never KHO's to hand out again, and leaks by design.
+ * built folio gets a reference more, as if someone took it. A restore
+ * checks only the head of a built folio (kho_built_intact()): occupy a
+ * tail only of a folio that is released, not restored. What KHO then
+ * refuses leaks by design: the folio, or at release the whole block
+ * around a page of a folio that was not built.
  */
 int kho_test_occupy(phys_addr_t phys)
 {
@@ -638,7 +641,11 @@ int kho_test_occupy(phys_addr_t phys)
 	err = kho_in_ready(&why);
 	if (err)
 		goto out;
-	r = PAGE_ALIGNED(phys) ? kho_in_lookup(phys, &idx) : NULL;
+	if (!PAGE_ALIGNED(phys)) {
+		err = -EINVAL;
+		goto out;
+	}
+	r = kho_in_lookup(phys, &idx);
 	if (!r || !test_bit(idx, kho_in.owned)) {
 		err = -ENOENT;
 		goto out;
@@ -735,6 +742,7 @@ static void kho_build_ahead(struct work_struct *work)
 		mutex_lock(&kho_in_lock);
 		more = kho_build_batch(&c, &r, &k);
 		pages = kho_in.built_pages;
+		kho_in.build_done = !more;
 		mutex_unlock(&kho_in_lock);
 		cond_resched();
 	} while (more);

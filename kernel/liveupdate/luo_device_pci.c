@@ -365,7 +365,8 @@ int luo_device_reattached(struct device *dev, u64 *data)
 /**
  * luo_device_incoming_close() - FINISH is coming: no more reattaching
  *
- * Called before LUO's FINISH takes its lock. From now on
+ * Called before LUO's FINISH takes its lock, and before a kexec that
+ * finishes an update with sessions open (liveupdate_reboot()). From now on
  * dev_liveupdate_reattach() fails, and the probes that did reattach are
  * waited for (their device lock), since they take the device's memory
  * back from KHO before they return and FINISH is about to free what

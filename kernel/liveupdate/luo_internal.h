@@ -217,6 +217,7 @@ static inline void luo_device_incoming_end(void)
 
 /* luo_session.c */
 int luo_session_show_files(struct luo_participant *p, char *buf, int len);
+bool luo_sessions_open(void);
 void luo_session_incoming_end(void);
 
 /* luo_core.c */

@@ -25,8 +25,9 @@
  * ``prepared`` this sends FREEZE; if it is ``frozen`` already it does
  * nothing more; in ``normal`` and ``updated`` it prepares and freezes the
  * open sessions, if any, finishing an update first (luo_ctx_reboot()),
- * and otherwise the kexec is a plain one. In ``updated`` no device of
- * the previous kernel can reattach from here on. On success LUO is
+ * and otherwise the kexec is a plain one. Once an update is finished
+ * so, no device of the previous kernel can reattach, even if the kexec
+ * fails. On success LUO is
  * rebooting: every event fails with -EBUSY and closing /dev/liveupdate
  * cancels nothing, until liveupdate_reboot_abort().
  *
@@ -43,8 +44,11 @@ int liveupdate_reboot(void)
 	 * With sessions open a kexec in ``updated`` finishes the update
 	 * (luo_ctx_reboot()), and a kexec that then fails frees what nobody
 	 * took back: as before LUO's FINISH, reattaching devices ends first.
+	 * (A session created right after this check finishes the update
+	 * without it, as before.)
 	 */
-	if (liveupdate_state() == LIVEUPDATE_STATE_UPDATED)
+	if (liveupdate_state() == LIVEUPDATE_STATE_UPDATED &&
+	    luo_sessions_open())
 		luo_device_incoming_close();
 	return luo_ctx_reboot(luo_global_ctx());
 }

@@ -183,6 +183,21 @@ static int luo_session_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/**
+ * luo_sessions_open() - is any outgoing session open
+ *
+ * Return: true if a kexec now would hand sessions over.
+ */
+bool luo_sessions_open(void)
+{
+	bool open;
+
+	mutex_lock(&luo_session_lock);
+	open = luo_nr_sessions;
+	mutex_unlock(&luo_session_lock);
+	return open;
+}
+
 /* A parked session named @name, taken off the list. */
 static struct luo_session *luo_session_unpark(const char *name)
 {

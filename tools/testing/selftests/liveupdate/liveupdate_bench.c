@@ -142,7 +142,8 @@ static unsigned long long bench_token = 1;
 
 /*
  * The frame of the first data page, for tests that need to know where a
- * memfd's memory is (as root; nothing otherwise).
+ * memfd's memory is (as root; nothing otherwise). Only after PRESERVE_FD:
+ * until then a folio may move (out of KHO scratch, or by compaction).
  */
 static void report_first_frame(const struct bench_case *c, const char *map,
 			       unsigned long long token)
@@ -189,13 +190,14 @@ static double preserve_one(int session, const struct bench_case *c,
 		*(uint64_t *)(map + data_offset(c, i)) = STAMP ^ i;
 	if (hole)
 		munmap(hole, 2 * c->data);
-	report_first_frame(c, map, token);
 
 	t0 = now_ms();
 	err = session_preserve(session, fd, token);
 	t1 = now_ms();
 	if (err)
 		die("preserve: %s", strerror(-err));
+	/* Preserved: KHO holds the folios where they are now. */
+	report_first_frame(c, map, token);
 	munmap(map, c->size);
 	close(fd);
 	return t1 - t0;
