@@ -635,6 +635,7 @@ int kho_test_occupy(phys_addr_t phys)
 	unsigned long idx;
 	struct page *page;
 	const char *why;
+	bool built;
 	int err;
 
 	mutex_lock(&kho_in_lock);
@@ -651,12 +652,13 @@ int kho_test_occupy(phys_addr_t phys)
 		goto out;
 	}
 	page = pfn_to_page(PHYS_PFN(phys));
-	if (test_bit(idx, kho_in.built))
+	built = test_bit(idx, kho_in.built);
+	if (built)
 		page_ref_inc(page);
 	else
 		__ClearPageReserved(page);
 	pr_warn("test: the page at %pa is now in use by this kernel (%s folio)\n",
-		&phys, test_bit(idx, kho_in.built) ? "built" : "reserved");
+		&phys, built ? "built" : "reserved");
 out:
 	mutex_unlock(&kho_in_lock);
 	return err;
@@ -733,7 +735,7 @@ static bool kho_build_batch(unsigned int *c, unsigned long *r,
 
 static void kho_build_ahead(struct work_struct *work)
 {
-	unsigned long r = 0, k = 0, pages = 0;
+	unsigned long r = 0, k = 0, pages;
 	u64 start = local_clock();
 	unsigned int c = 0;
 	bool more;
@@ -815,6 +817,7 @@ int kho_restore_phys(phys_addr_t phys, size_t size)
 	struct page *zone_first;
 	const char *why = NULL;
 	unsigned long nr = 0, idx;
+	bool busy = false;
 	int order, err;
 
 	if (!size || !PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size) || end < phys)
@@ -831,19 +834,19 @@ int kho_restore_phys(phys_addr_t phys, size_t size)
 		if (cur + (PAGE_SIZE << order) > end) {
 			why = "range ends inside a preserved folio";
 			err = -EINVAL;
+		} else if (!busy) {
+			struct page *page = pfn_to_page(PHYS_PFN(cur));
+
+			/* A page this kernel uses would get two owners. */
+			busy = test_bit(idx, kho_in.built) ?
+			       !kho_built_intact(page, order, false) :
+			       !kho_pages_reserved(page, 1UL << order);
 		}
 	}
-	/* A page this kernel uses would get two owners (see kho_make_folio()). */
-	for (cur = phys; !err && cur < end; cur += PAGE_SIZE << order) {
-		struct page *page = pfn_to_page(PHYS_PFN(cur));
-
-		order = kho_in_block(cur, &why, &idx, &run);
-		if (test_bit(idx, kho_in.built) ?
-		    !kho_built_intact(page, order, false) :
-		    !kho_pages_reserved(page, 1UL << order)) {
-			why = "a page of it is in use by this kernel";
-			err = -EBUSY;
-		}
+	/* A range that is wrong is refused for that first. */
+	if (!err && busy) {
+		why = "a page of it is in use by this kernel";
+		err = -EBUSY;
 	}
 	if (err) {
 		mutex_unlock(&kho_in_lock);
